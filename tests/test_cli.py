@@ -1,0 +1,87 @@
+"""End-to-end tests of the installed `transfer-mnist` command, in fresh processes.
+
+The notebooks test the library and call `main()` in-process; these run the console script as a
+user would, including on a machine with no network and no local MNIST. "No network" is made
+real and local: the download goes through a proxy address on loopback where nothing listens.
+"""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+COMMAND = Path(sys.executable).parent/'transfer-mnist'
+
+
+def run(*args, env_update=None, drop=(), cwd=None):
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(env_update or {})
+    return subprocess.run([str(COMMAND), *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=900)
+
+
+@pytest.fixture
+def offline(tmp_path):
+    "Environment of a machine with no network, an empty keras cache and no TRANSFER_MNIST_DATA."
+    proxy = 'http://127.0.0.1:9'
+    return dict(env_update=dict(KERAS_HOME=str(tmp_path/'keras'), https_proxy=proxy, HTTPS_PROXY=proxy,
+                                http_proxy=proxy, HTTP_PROXY=proxy),
+                drop=('TRANSFER_MNIST_DATA', 'no_proxy', 'NO_PROXY'))
+
+
+def test_offline_default_runs_on_the_sample_and_says_so(tmp_path, offline):
+    out = tmp_path/'out'
+    r = run('run', '--output', str(out), **offline)
+    assert r.returncode == 0, r.stderr
+    assert 'warning: Full MNIST is not available' in r.stderr
+    assert 'Running on the shipped sample instead' in r.stderr
+    assert f'Point the environment variable TRANSFER_MNIST_DATA' in r.stderr
+    assert 'data: sample: full MNIST was not available' in r.stdout
+    report = json.loads((out/'report.json').read_text())
+    assert report['data'].startswith('sample:')
+    assert report['steps']['base']['n_train'] == 2500 and report['steps']['transfer']['n_train'] == 2500
+    assert report['steps']['transfer']['trainable_params'] == 2_360_714
+    assert [p.name for p in out.iterdir()] == ['report.json']
+
+
+def test_offline_full_fails_with_one_clear_line(offline):
+    r = run('run', '--data', 'full', **offline)
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert lines[-1].startswith('transfer-mnist: error: Full MNIST is not available')
+    assert 'TRANSFER_MNIST_DATA' in lines[-1]
+    assert 'Traceback' not in r.stderr
+    assert 'data:' not in r.stdout  # nothing ran
+
+
+@pytest.mark.parametrize('args, message', [
+    (['run', '--epochs', '0'], 'must be at least 1'),
+    (['run', '--arch', 'vgg'], "invalid choice: 'vgg'"),
+    (['run', '--digits-a', '0-5'], 'overlap in [5]'),
+    (['fly'], "invalid choice: 'fly'"),
+])
+def test_wrong_arguments_exit_2_with_one_line(args, message):
+    r = run(*args)
+    assert r.returncode == 2
+    assert message in r.stderr.strip().splitlines()[-1]
+    assert 'Traceback' not in r.stderr
+
+
+@pytest.mark.skipif(not os.environ.get('TRANSFER_MNIST_DATA'), reason='needs full MNIST in TRANSFER_MNIST_DATA')
+def test_full_mnist_reaches_the_seed_accuracy(tmp_path):
+    r = run('run', '--data', 'full', '--output', str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    report = json.loads((tmp_path/'report.json').read_text())
+    assert report['data'].startswith('full MNIST from')
+    base, transfer = report['steps']['base'], report['steps']['transfer']
+    assert base['n_train'] == 30596 and transfer['n_train'] == 29404
+    assert base['test_accuracy'] >= 0.99, base
+    assert transfer['test_accuracy'] >= 0.98, transfer
+    print(r.stdout)
+
+
+def test_importing_the_library_prints_no_tensorflow_startup_notices():
+    r = subprocess.run([sys.executable, '-c', 'import transfer_mnist.train'], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert 'I0000' not in r.stderr and 'absl::InitializeLog' not in r.stderr, r.stderr
