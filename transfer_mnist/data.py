@@ -7,7 +7,7 @@ __all__ = ['DATA_ENV', 'IDX_NAMES', 'IDX_MAGIC', 'MAX_IDX_BYTES', 'SEED_DIGITS',
            'load_idx_folder', 'load_npz', 'sample_path', 'import_keras', 'download_mnist', 'load_mnist', 'parse_digits',
            'digits_label', 'split_digits', 'transfer_split', 'preprocess', 'cut_sample', 'save_npz']
 
-# %% ../nbs/00_data.ipynb #af75d94a
+# %% ../nbs/00_data.ipynb #9788b649
 import gzip
 import os
 import struct
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-# %% ../nbs/00_data.ipynb #198b37ea
+# %% ../nbs/00_data.ipynb #3ee5fcd7
 DATA_ENV = 'TRANSFER_MNIST_DATA'  # environment variable naming a local copy of full MNIST
 IDX_NAMES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte',
              't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')
@@ -29,7 +29,7 @@ MAX_IDX_BYTES = 1 << 32  # refuse headers that declare more than 4 GiB of data
 class MnistUnavailableError(RuntimeError):
     "Full MNIST could not be had: no local copy was named and the download failed."
 
-# %% ../nbs/00_data.ipynb #4aff4d40
+# %% ../nbs/00_data.ipynb #24a2fe84
 def _read_exactly(f, n, path, what):
     "Read `n` bytes from `f` in chunks (never allocating more than what the file really holds)."
     chunks, got = [], 0
@@ -75,7 +75,7 @@ def read_idx(path, # an IDX file, gzipped if its name ends in .gz
                          "Download the file again.") from e
     return np.frombuffer(data, dtype=np.uint8).reshape(shape)
 
-# %% ../nbs/00_data.ipynb #38d34275
+# %% ../nbs/00_data.ipynb #448bfbfc
 def idx_bytes(a:np.ndarray, # uint8 array with 1 or 3 dimensions
              ) -> bytes:
     "The bytes of `a` as an IDX file (the inverse of `read_idx`)."
@@ -84,7 +84,7 @@ def idx_bytes(a:np.ndarray, # uint8 array with 1 or 3 dimensions
         raise ValueError(f"idx_bytes needs a uint8 array with 1 or 3 dimensions, received {a.dtype} with shape {a.shape}")
     return struct.pack('>I', 0x800 + a.ndim) + struct.pack(f'>{a.ndim}I', *a.shape) + a.tobytes()
 
-# %% ../nbs/00_data.ipynb #2957fa52
+# %% ../nbs/00_data.ipynb #ccfaaffa
 def _check_arrays(x_train, y_train, x_test, y_test, where):
     "Check that four arrays look like MNIST; `where` names their source in the messages."
     for name, x, y in (('train', x_train, y_train), ('test', x_test, y_test)):
@@ -138,7 +138,7 @@ def load_npz(path) -> tuple: # ((x_train, y_train), (x_test, y_test))
                          "refused. An MNIST .npz holds plain uint8 arrays.") from e
     return _check_arrays(*arrays, where=str(path))
 
-# %% ../nbs/00_data.ipynb #2779bd64
+# %% ../nbs/00_data.ipynb #3086f1d1
 def sample_path() -> Path:
     "Where the MNIST sample shipped inside the package lies."
     return Path(resources.files('transfer_mnist')/'sample'/'mnist_sample.npz')
@@ -153,7 +153,7 @@ def import_keras():
     every other line, so real warnings and errors still show."""
     import sys
     if 'keras' in sys.modules: return sys.modules['keras']
-    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')  # also hides the CUDA probe's error on CPU-only machines
     os.environ.setdefault('KERAS_BACKEND', 'tensorflow')
     sys.stderr.flush()
     saved = os.dup(2)
@@ -192,7 +192,7 @@ def load_mnist(source=None, # a folder of IDX files, a .npz file, 'sample', or N
     raise FileNotFoundError(f"MNIST source not found: {str(source)!r}. Give a folder holding the four MNIST IDX files, "
                             f"a mnist.npz, 'sample', or nothing to use ${DATA_ENV} or the download.")
 
-# %% ../nbs/00_data.ipynb #181e3135
+# %% ../nbs/00_data.ipynb #44d60b8b
 def parse_digits(digits, # digits as an iterable of ints, or text like '0-4' or '5,7,9'
                  name:str='digits', # the argument's name, for error messages
                 ) -> tuple: # sorted distinct digits
@@ -233,7 +233,7 @@ def split_digits(x:np.ndarray, # images, first axis indexes them
     if remap: y = np.searchsorted(np.array(digits), y).astype(np.uint8)
     return x, y
 
-# %% ../nbs/00_data.ipynb #b21d817d
+# %% ../nbs/00_data.ipynb #5dec2d0d
 SEED_DIGITS = ((0, 1, 2, 3, 4), (5, 6, 7, 8, 9))  # the seed's y < 5 and y >= 5
 
 def transfer_split(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist returns
@@ -251,7 +251,7 @@ def transfer_split(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
     def task(digits): return (split_digits(x_train, y_train, digits, remap), split_digits(x_test, y_test, digits, remap))
     return task(digits_a), task(digits_b)
 
-# %% ../nbs/00_data.ipynb #98d36e79
+# %% ../nbs/00_data.ipynb #c91e1951
 def preprocess(x:np.ndarray, # uint8 images (n, 28, 28) or (n, 28, 28, 1)
                y:np.ndarray=None, # their labels, optional
               ): # float32 images (n, 28, 28, 1) in [0, 1], and int32 labels if `y` was given
@@ -269,7 +269,7 @@ def preprocess(x:np.ndarray, # uint8 images (n, 28, 28) or (n, 28, 28, 1)
     if y.shape != (len(x),): raise ValueError(f"preprocess: {len(x):,} images but labels shaped {y.shape}.")
     return x, y.astype(np.int32)
 
-# %% ../nbs/00_data.ipynb #3e5c9657
+# %% ../nbs/00_data.ipynb #db43c04c
 def cut_sample(data, # full MNIST as load_mnist returns it
                train_per_digit:int=500, # training images kept per digit
                test_per_digit:int=100, # test images kept per digit
