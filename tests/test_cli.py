@@ -32,7 +32,7 @@ def offline(tmp_path):
 
 def test_offline_default_runs_on_the_sample_and_says_so(tmp_path, offline):
     out = tmp_path/'out'
-    r = run('run', '--output', str(out), **offline)
+    r = run('run', '--seeds', '0', '--approaches', 'frozen', '--output', str(out), **offline)
     assert r.returncode == 0, r.stderr
     assert 'warning: Full MNIST is not available' in r.stderr
     assert 'Running on the shipped sample instead' in r.stderr
@@ -40,9 +40,9 @@ def test_offline_default_runs_on_the_sample_and_says_so(tmp_path, offline):
     assert 'data: sample: full MNIST was not available' in r.stdout
     report = json.loads((out/'report.json').read_text())
     assert report['data'].startswith('sample:')
-    assert report['steps']['base']['n_train'] == 2500 and report['steps']['transfer']['n_train'] == 2500
-    assert report['steps']['transfer']['trainable_params'] == 2_360_714
-    assert [p.name for p in out.iterdir()] == ['report.json']
+    assert [(r['approach'], r['n_train']) for r in report['runs']] == [('base', 2500), ('frozen', 2500)]
+    assert report['summary']['frozen']['trainable_params'] == 2_360_714
+    assert (out/'report.md').read_text().startswith('# transfer_mnist run\n\nData: sample:')
 
 
 def test_offline_full_fails_with_one_clear_line(offline):
@@ -69,15 +69,19 @@ def test_wrong_arguments_exit_2_with_one_line(args, message):
 
 
 @pytest.mark.skipif(not os.environ.get('TRANSFER_MNIST_DATA'), reason='needs full MNIST in TRANSFER_MNIST_DATA')
-def test_full_mnist_reaches_the_seed_accuracy(tmp_path):
+def test_full_mnist_default_run_reaches_the_seed_accuracy(tmp_path):
+    "The README's main command with its defaults, on full MNIST: every approach, three seeds."
     r = run('run', '--data', 'full', '--output', str(tmp_path))
     assert r.returncode == 0, r.stderr
     report = json.loads((tmp_path/'report.json').read_text())
     assert report['data'].startswith('full MNIST from')
-    base, transfer = report['steps']['base'], report['steps']['transfer']
-    assert base['n_train'] == 30596 and transfer['n_train'] == 29404
-    assert base['test_accuracy'] >= 0.99, base
-    assert transfer['test_accuracy'] >= 0.98, transfer
+    assert report['settings']['n_train_a'] == 30596 and report['settings']['n_train_b'] == 29404
+    s = report['summary']
+    assert set(s) == {'base', 'frozen', 'scratch', 'finetuned', 'reference'} and s['frozen']['seeds'] == 3
+    assert s['base']['test_accuracy_mean'] >= 0.99, s['base']
+    assert s['frozen']['test_accuracy_mean'] >= 0.98, s['frozen']
+    for approach in s.values():
+        assert approach['trainable_params'] > 0 and approach['samples_per_second_median'] > 0
     print(r.stdout)
 
 

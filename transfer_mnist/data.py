@@ -5,9 +5,10 @@
 # %% auto #0
 __all__ = ['DATA_ENV', 'IDX_NAMES', 'IDX_MAGIC', 'MAX_IDX_BYTES', 'SEED_DIGITS', 'MnistUnavailableError', 'read_idx', 'idx_bytes',
            'load_idx_folder', 'load_npz', 'sample_path', 'import_keras', 'download_mnist', 'load_mnist', 'parse_digits',
-           'digits_label', 'split_digits', 'transfer_split', 'preprocess', 'cut_sample', 'save_npz']
+           'digits_label', 'split_digits', 'transfer_split', 'preprocess', 'cut_sample', 'atomic_write', 'save_npz']
 
-# %% ../nbs/00_data.ipynb #9788b649
+# %% ../nbs/00_data.ipynb #3939ed48
+import contextlib
 import gzip
 import os
 import struct
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-# %% ../nbs/00_data.ipynb #3ee5fcd7
+# %% ../nbs/00_data.ipynb #843d5228
 DATA_ENV = 'TRANSFER_MNIST_DATA'  # environment variable naming a local copy of full MNIST
 IDX_NAMES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte',
              't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')
@@ -29,7 +30,7 @@ MAX_IDX_BYTES = 1 << 32  # refuse headers that declare more than 4 GiB of data
 class MnistUnavailableError(RuntimeError):
     "Full MNIST could not be had: no local copy was named and the download failed."
 
-# %% ../nbs/00_data.ipynb #24a2fe84
+# %% ../nbs/00_data.ipynb #0feec297
 def _read_exactly(f, n, path, what):
     "Read `n` bytes from `f` in chunks (never allocating more than what the file really holds)."
     chunks, got = [], 0
@@ -75,7 +76,7 @@ def read_idx(path, # an IDX file, gzipped if its name ends in .gz
                          "Download the file again.") from e
     return np.frombuffer(data, dtype=np.uint8).reshape(shape)
 
-# %% ../nbs/00_data.ipynb #448bfbfc
+# %% ../nbs/00_data.ipynb #f5794f8c
 def idx_bytes(a:np.ndarray, # uint8 array with 1 or 3 dimensions
              ) -> bytes:
     "The bytes of `a` as an IDX file (the inverse of `read_idx`)."
@@ -84,7 +85,7 @@ def idx_bytes(a:np.ndarray, # uint8 array with 1 or 3 dimensions
         raise ValueError(f"idx_bytes needs a uint8 array with 1 or 3 dimensions, received {a.dtype} with shape {a.shape}")
     return struct.pack('>I', 0x800 + a.ndim) + struct.pack(f'>{a.ndim}I', *a.shape) + a.tobytes()
 
-# %% ../nbs/00_data.ipynb #ccfaaffa
+# %% ../nbs/00_data.ipynb #9f8be1cd
 def _check_arrays(x_train, y_train, x_test, y_test, where):
     "Check that four arrays look like MNIST; `where` names their source in the messages."
     for name, x, y in (('train', x_train, y_train), ('test', x_test, y_test)):
@@ -138,7 +139,7 @@ def load_npz(path) -> tuple: # ((x_train, y_train), (x_test, y_test))
                          "refused. An MNIST .npz holds plain uint8 arrays.") from e
     return _check_arrays(*arrays, where=str(path))
 
-# %% ../nbs/00_data.ipynb #3086f1d1
+# %% ../nbs/00_data.ipynb #d1ff7c7d
 def sample_path() -> Path:
     "Where the MNIST sample shipped inside the package lies."
     return Path(resources.files('transfer_mnist')/'sample'/'mnist_sample.npz')
@@ -192,7 +193,7 @@ def load_mnist(source=None, # a folder of IDX files, a .npz file, 'sample', or N
     raise FileNotFoundError(f"MNIST source not found: {str(source)!r}. Give a folder holding the four MNIST IDX files, "
                             f"a mnist.npz, 'sample', or nothing to use ${DATA_ENV} or the download.")
 
-# %% ../nbs/00_data.ipynb #44d60b8b
+# %% ../nbs/00_data.ipynb #ec4ead7a
 def parse_digits(digits, # digits as an iterable of ints, or text like '0-4' or '5,7,9'
                  name:str='digits', # the argument's name, for error messages
                 ) -> tuple: # sorted distinct digits
@@ -233,7 +234,7 @@ def split_digits(x:np.ndarray, # images, first axis indexes them
     if remap: y = np.searchsorted(np.array(digits), y).astype(np.uint8)
     return x, y
 
-# %% ../nbs/00_data.ipynb #5dec2d0d
+# %% ../nbs/00_data.ipynb #af357f4e
 SEED_DIGITS = ((0, 1, 2, 3, 4), (5, 6, 7, 8, 9))  # the seed's y < 5 and y >= 5
 
 def transfer_split(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist returns
@@ -251,7 +252,7 @@ def transfer_split(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
     def task(digits): return (split_digits(x_train, y_train, digits, remap), split_digits(x_test, y_test, digits, remap))
     return task(digits_a), task(digits_b)
 
-# %% ../nbs/00_data.ipynb #c91e1951
+# %% ../nbs/00_data.ipynb #2f587947
 def preprocess(x:np.ndarray, # uint8 images (n, 28, 28) or (n, 28, 28, 1)
                y:np.ndarray=None, # their labels, optional
               ): # float32 images (n, 28, 28, 1) in [0, 1], and int32 labels if `y` was given
@@ -269,7 +270,7 @@ def preprocess(x:np.ndarray, # uint8 images (n, 28, 28) or (n, 28, 28, 1)
     if y.shape != (len(x),): raise ValueError(f"preprocess: {len(x):,} images but labels shaped {y.shape}.")
     return x, y.astype(np.int32)
 
-# %% ../nbs/00_data.ipynb #db43c04c
+# %% ../nbs/00_data.ipynb #83d47917
 def cut_sample(data, # full MNIST as load_mnist returns it
                train_per_digit:int=500, # training images kept per digit
                test_per_digit:int=100, # test images kept per digit
@@ -283,17 +284,24 @@ def cut_sample(data, # full MNIST as load_mnist returns it
     (x_train, y_train), (x_test, y_test) = data
     return cut(x_train, y_train, train_per_digit), cut(x_test, y_test, test_per_digit)
 
-def save_npz(path, # where to write; replaced whole or not at all
-             data, # ((x_train, y_train), (x_test, y_test))
-            ) -> Path:
-    "Write MNIST arrays as a compressed `.npz` in keras's layout, through a temporary file, so it is whole or absent."
+@contextlib.contextmanager
+def atomic_write(path, # the file to write
+                 mode:str='wb', # 'wb' or 'w'
+                ):
+    "Open a temporary file beside `path` for writing; on success it replaces `path`, on any error it is removed."
     path = Path(path)
-    (x_train, y_train), (x_test, y_test) = data
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix='.tmp')
     try:
-        with os.fdopen(fd, 'wb') as f:
-            np.savez_compressed(f, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+        with os.fdopen(fd, mode) as f: yield f
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp); raise
-    return path
+
+def save_npz(path, # where to write; replaced whole or not at all
+             data, # ((x_train, y_train), (x_test, y_test))
+            ) -> Path:
+    "Write MNIST arrays as a compressed `.npz` in keras's layout, whole or not at all."
+    (x_train, y_train), (x_test, y_test) = data
+    with atomic_write(path) as f:
+        np.savez_compressed(f, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return Path(path)
