@@ -6,6 +6,7 @@ real and local: the download goes through a proxy address on loopback where noth
 """
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -89,3 +90,25 @@ def test_importing_the_library_prints_no_tensorflow_startup_notices():
     r = subprocess.run([sys.executable, '-c', 'import transfer_mnist.train'], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert 'I0000' not in r.stderr and 'absl::InitializeLog' not in r.stderr, r.stderr
+
+
+def test_ctrl_c_keeps_what_finished(tmp_path):
+    "A real SIGINT to a running `transfer-mnist run`: exit 130, a whole report of what finished, no temporary files."
+    out = tmp_path/'out'
+    proc = subprocess.Popen([str(COMMAND), 'run', '--data', 'sample', '--seeds', '0,1,2', '--approaches', 'frozen,scratch',
+                             '--output', str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    for line in proc.stdout:  # wait until the second seed's training has started
+        lines.append(line)
+        if line.startswith('seed 1:'): break
+    proc.send_signal(signal.SIGINT)
+    rest, err = proc.communicate(timeout=300)
+    stdout = ''.join(lines) + rest
+    assert proc.returncode == 130, err
+    assert 'interrupted:' in stdout and 'Not run (interrupted)' in stdout
+    report = json.loads((out/'report.json').read_text())
+    assert report['interrupted'] is True
+    assert [(r['approach'], r['seed']) for r in report['runs']][:3] == [('base', 0), ('frozen', 0), ('scratch', 0)]
+    assert {'approach': 'scratch', 'seed': 2} in report['not_run']
+    assert not list(out.glob('*.tmp'))
+    assert 'Not run (interrupted)' in (out/'report.md').read_text()

@@ -6,7 +6,7 @@
 __all__ = ['APPROACHES', 'CACHE_LIMIT_BYTES', 'COLORS', 'Experiment', 'run_experiment', 'plot_learning_curves', 'confusion',
            'plot_confusion', 'plot_misclassified', 'write_report']
 
-# %% ../nbs/04_experiment.ipynb #10849c59
+# %% ../nbs/04_experiment.ipynb #79b4478c
 import json
 import platform
 import time
@@ -20,7 +20,7 @@ from .cnn import ARCHITECTURES, build_cnn, copy_cnn, keras
 from .freeze import freeze, unfreeze
 from .train import train_cnn
 
-# %% ../nbs/04_experiment.ipynb #ee7b38da
+# %% ../nbs/04_experiment.ipynb #a0670a21
 APPROACHES = {
     'frozen': "transfer, frozen: the base's convolutions, frozen; only the dense layers train",
     'scratch': 'end to end from scratch: the same network from random weights; everything trains',
@@ -28,7 +28,7 @@ APPROACHES = {
     'reference': 'reference: one network trained end to end on all the digits of A and B, tested on B',
 }
 
-# %% ../nbs/04_experiment.ipynb #afc2aa46
+# %% ../nbs/04_experiment.ipynb #c9f3f016
 CACHE_LIMIT_BYTES = 1 << 30
 
 def _after(first, second, target):
@@ -56,7 +56,7 @@ class Experiment:
     runs: list # one dict per finished training: approach, seed, and TrainResult.summary()
     not_run: list = field(default_factory=list) # (approach, seed) pairs that did not run (interrupted)
     interrupted: bool = False # stopped by Ctrl-C (KeyboardInterrupt)
-    details: dict = field(default_factory=dict, repr=False) # for figures: predictions and test images of the first seed
+    details: dict = field(default_factory=dict, repr=False) # base models by seed; predictions and test images of the first seed
 
     def rows(self, approach:str) -> list: return [r for r in self.runs if r['approach'] == approach]
 
@@ -111,7 +111,7 @@ class Experiment:
 
     def _repr_markdown_(self): return self.markdown()
 
-# %% ../nbs/04_experiment.ipynb #2757ede4
+# %% ../nbs/04_experiment.ipynb #1c69e3e5
 def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist returns
                    arch:str='seed', # 'seed' (the lab's network) or 'pooled' (Keras's mnist_transfer_cnn)
                    epochs:int=1, # epochs of every training
@@ -163,7 +163,7 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
     try:
         for seed in seeds:
             log(f'seed {seed}: base network, end to end on digits {digits_a} ({len(task_a[0][0]):,} images)')
-            base = build_cnn(10, **ARCHITECTURES[arch], seed=seed)
+            base = exp.details.setdefault('bases', {})[seed] = build_cnn(10, **ARCHITECTURES[arch], seed=seed)
             record('base', seed, train_cnn(base, *task_a, seed=seed, callbacks=[Progress('base')], **common))
             def train_frozen():
                 model = freeze(copy_cnn(base, 'frozen'), 'features')
@@ -196,7 +196,7 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
     exp.not_run = todo
     return exp
 
-# %% ../nbs/04_experiment.ipynb #cb97ceeb
+# %% ../nbs/04_experiment.ipynb #3482f2e1
 from matplotlib.figure import Figure
 
 COLORS = dict(base='tab:gray', frozen='tab:blue', scratch='tab:orange', finetuned='tab:green', reference='tab:purple')
@@ -206,7 +206,8 @@ def plot_learning_curves(exp:Experiment) -> Figure:
     fig = Figure(figsize=(12, 4.5), layout='constrained')
     axes = fig.subplots(1, 2, sharey=True)
     for ax, key, unit in zip(axes, ('epoch', 'seconds'), ('epochs', 'training seconds')):
-        for approach in ['base'] + list(APPROACHES):
+        # fine-tuned first: its first stage is the frozen run, which is drawn over it
+        for approach in ['base', 'reference', 'scratch', 'finetuned', 'frozen']:
             for i, r in enumerate(exp.rows(approach)):
                 base = next(b for b in exp.rows('base') if b['seed'] == r['seed'])
                 # transfer continues from the base network: its clock starts where the base's ended
@@ -268,7 +269,7 @@ def plot_misclassified(exp:Experiment, approach:str='frozen', n:int=24) -> Figur
                  "misclassified test digits (true → predicted)")
     return fig
 
-# %% ../nbs/04_experiment.ipynb #10022c7a
+# %% ../nbs/04_experiment.ipynb #1ebf608f
 def write_report(exp:Experiment, # what run_experiment returned
                  folder, # where to write (created if needed)
                  data_description:str='', # which data was used, recorded in the report

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['keras', 'TrainClock', 'TrainResult', 'extract_features', 'train_cnn']
 
-# %% ../nbs/03_train.ipynb #1d1304c4
+# %% ../nbs/03_train.ipynb #1ccb9fe4
 import time
 from dataclasses import dataclass, field
 
@@ -16,7 +16,7 @@ from .freeze import trainable_summary
 
 keras = import_keras()
 
-# %% ../nbs/03_train.ipynb #d2423668
+# %% ../nbs/03_train.ipynb #efd17de5
 class TrainClock(keras.callbacks.Callback):
     """Times the training passes of `fit`, excluding validation and its own evaluations, and can record a
     learning curve: test accuracy `points` times an epoch, against epochs and training seconds."""
@@ -89,17 +89,21 @@ class TrainResult:
                 f'{", cached features" if self.cached_features else ""}); '
                 f'{self.trainable_params:,} trainable parameters, {self.frozen_params:,} frozen')
 
-# %% ../nbs/03_train.ipynb #87f770c5
+# %% ../nbs/03_train.ipynb #c4a759dc
 def extract_features(model:keras.Model, # a model from build_cnn
                      x:np.ndarray, # preprocessed images
                      dtype:str='float32', # dtype of the returned features
                      batch_size:int=1024,
                     ) -> np.ndarray: # (n, features)
     "The output of the 'features' group for `x`, computed in batches (dropout is off at inference)."
+    import tensorflow as tf
     features = model.get_layer('features')
+    # one traced graph for every batch size: about 1.5 times faster than calling the layers eagerly
+    run = tf.function(lambda batch: features(batch, training=False),
+                      input_signature=[tf.TensorSpec((None,) + tuple(x.shape[1:]), tf.float32)])
     out = np.empty((len(x),) + tuple(features.output.shape[1:]), dtype=dtype)
     for i in range(0, len(x), batch_size):
-        out[i:i + batch_size] = features(x[i:i + batch_size], training=False).numpy()
+        out[i:i + batch_size] = run(x[i:i + batch_size]).numpy()
     return out
 
 def _head(model, n_features, seed):
@@ -108,7 +112,7 @@ def _head(model, n_features, seed):
                for l in model.get_layer('features').layers if isinstance(l, keras.layers.Dropout)]
     return keras.Sequential([keras.Input((n_features,)), *dropout, model.get_layer('classifier')], name='head')
 
-# %% ../nbs/03_train.ipynb #5aa4545f
+# %% ../nbs/03_train.ipynb #57abeee6
 def _check_labels(model, y, name):
     n_out = model.output.shape[-1]
     if len(y) and y.max() >= n_out:
