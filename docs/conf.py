@@ -43,3 +43,5 @@ def setup(app):
 html_static_path = ['_static']
 html_favicon = '_static/favicon.svg'
 html_context = {'default_mode': 'light'}
+
+html_extra_path = ['_extra']  # the source notebooks, written there by tools/build_docs.py

@@ -83,6 +83,8 @@ def check_site(folder: Path, browser) -> list:
             if response is None or response.status != 200:
                 problems.append(f'{nb.name}: no page at {page_name(nb)}.html'); continue
             page.wait_for_load_state('networkidle')
+            if page.locator(f'p.source-notebook a[href="notebooks/{nb.name}"]').count() != 1:
+                problems.append(f'{nb.name}: its page has no link to its source notebook')
             images = page.eval_on_selector_all('article img', 'els => els.map(e => [e.getAttribute("src"), e.complete && e.naturalWidth > 0])')
             problems += [f'{nb.name}: image {src} does not load' for src, ok in images if not ok]
             figures = sum(1 for src, ok in images if ok and '_images/' in (src or ''))

@@ -58,6 +58,8 @@ def convert(nb_path: Path, source_name: str) -> tuple:
             meta = yaml.safe_load(cell.source.strip().strip('-')) or {}
             head = f"# {meta.get('title', nb_path.stem)}"
             if meta.get('description'): head += f"\n\n> {meta['description']}"
+            # the notebook this page comes from, as it is in the repository (copied into the site)
+            head += f'\n\n<p class="source-notebook">Source notebook: <a href="notebooks/{source_name}">nbs/{source_name}</a></p>'
             cells.append(nbformat.v4.new_markdown_cell(head))
             continue
         if cell.cell_type == 'markdown':
@@ -124,6 +126,9 @@ def build() -> Path:
     index = nbformat.read(src/'index.ipynb', as_version=4)
     index.cells.append(nbformat.v4.new_markdown_cell('```{toctree}\n:maxdepth: 1\n:hidden:\n\n' + '\n'.join(toc + ['api']) + '\n```'))
     nbformat.write(index, src/'index.ipynb')
+    extra = root/'docs'/'_extra'/'notebooks'  # html_extra_path: copied into the site as they are
+    shutil.rmtree(extra.parent, ignore_errors=True); extra.mkdir(parents=True)
+    for nb_path in order: shutil.copy(nb_path, extra/nb_path.name)
     shutil.rmtree(out, ignore_errors=True)
     subprocess.run([sys.executable, '-m', 'sphinx', '-b', 'html', '-q', '-W', '--keep-going', '-c', str(root/'docs'),
                     str(src), str(out)], check=True)
