@@ -37,7 +37,7 @@ def test_offline_default_runs_on_the_sample_and_says_so(tmp_path, offline):
     assert r.returncode == 0, r.stderr
     assert 'warning: Full MNIST is not available' in r.stderr
     assert 'Running on the shipped sample instead' in r.stderr
-    assert f'Point the environment variable TRANSFER_MNIST_DATA' in r.stderr
+    assert 'Point the environment variable TRANSFER_MNIST_DATA' in r.stderr
     assert 'data: sample: full MNIST was not available' in r.stdout
     report = json.loads((out/'report.json').read_text())
     assert report['data'].startswith('sample:')

@@ -13,7 +13,6 @@
 """
 import configparser
 import importlib
-import json
 import re
 import shutil
 import subprocess

@@ -9,7 +9,6 @@ __all__ = ['choose_data', 'make_parser', 'main']
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from .data import DATA_ENV, MnistUnavailableError, digits_label, load_mnist, parse_digits

@@ -6,8 +6,6 @@
 __all__ = ['keras', 'ARCHITECTURES', 'build_cnn', 'copy_cnn']
 
 # %% ../nbs/01_cnn.ipynb #ec605af4
-import numpy as np
-
 from .data import import_keras
 
 keras = import_keras()

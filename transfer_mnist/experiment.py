@@ -9,7 +9,6 @@ __all__ = ['APPROACHES', 'CACHE_LIMIT_BYTES', 'COLORS', 'Experiment', 'run_exper
 # %% ../nbs/04_experiment.ipynb #79b4478c
 import json
 import platform
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,7 +61,7 @@ class Experiment:
 
     def summary(self) -> dict:
         "Per approach: accuracy mean and spread, median seconds and their ratio to scratch, parameters, throughput."
-        target, out = self.settings['target_accuracy'], {}
+        out = {}
         scratch = {r['seed']: r['train_seconds'] for r in self.rows('scratch')}
         for approach in ['base'] + list(APPROACHES):
             rows = self.rows(approach)
@@ -243,7 +242,7 @@ def plot_confusion(exp:Experiment, approach:str='frozen') -> Figure:
     m = confusion(y_true, exp.details['predictions'][approach], labels)
     fig = Figure(figsize=(6, 5), layout='constrained')
     ax = fig.subplots()
-    im = ax.imshow(np.log1p(m), cmap='Blues')
+    ax.imshow(np.log1p(m), cmap='Blues')
     for (i, j), n in np.ndenumerate(m):
         ax.text(j, i, str(n), ha='center', va='center', color='white' if n > m.max() / 2 else 'black', fontsize=9)
     ax.set_xticks(range(len(labels) + 1), [str(d) for d in labels] + ['other'])
