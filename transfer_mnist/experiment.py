@@ -144,6 +144,7 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
                                  backend=keras.backend.backend(), processor=platform.machine(),
                                  devices=[d.name for d in __import__('tensorflow').config.list_logical_devices()]))
     exp = Experiment(settings=settings, runs=[])
+    x_test_b = preprocess(task_b[1][0])  # for the first seed's predictions, drawn in the figures
     todo = [(a, s) for s in seeds for a in ['base'] + list(approaches)]
     common = dict(epochs=epochs, batch_size=batch_size, curve_points=curve_points)
 
@@ -186,7 +187,7 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
                                        callbacks=[Progress(f'reference on digits {digits_a} and {digits_b}')], **common)
                 record(approach, seed, result, before)
                 if seed == seeds[0]:
-                    predictions = result.model.predict(preprocess(task_b[1][0]), batch_size=1024, verbose=0)
+                    predictions = result.model.predict(x_test_b, batch_size=1024, verbose=0)
                     exp.details.setdefault('predictions', {})[approach] = predictions.argmax(-1)
         exp.details['test_b'] = task_b[1]
     except KeyboardInterrupt:
