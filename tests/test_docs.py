@@ -22,7 +22,8 @@ import pytest
 root = Path(__file__).resolve().parent.parent
 site = root/'docs'/'_build'/'html'
 artifacts = root/'tests'/'_output'
-CHROMIUM = Path('/usr/bin/chromium')
+# Debian's chromium (Playwright's own browser download does not work offline); CHROMIUM overrides it
+CHROMIUM = Path(os.environ.get('CHROMIUM') or shutil.which('chromium') or shutil.which('chromium-browser') or 'chromium')
 ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
