@@ -90,7 +90,7 @@ def convert(nb_path: Path, source_name: str) -> tuple:
     return stem, meta.get('title', stem), nb
 
 
-def api_page(pages: dict) -> str:
+def api_page() -> str:
     "An API reference listing every symbol the notebooks export, module by module."
     modidx = importlib.import_module('transfer_mnist._modidx').d['syms']
     text = ['# API reference', '',
@@ -114,14 +114,12 @@ def build() -> Path:
     proc = proc_nbs(n_workers=0)
     shutil.rmtree(src, ignore_errors=True); src.mkdir(parents=True)
     order = sorted(p for p in (root/'nbs').glob('*.ipynb'))
-    pages = {}
     toc = []
     for nb_path in order:
         stem, title, nb = convert(proc/nb_path.name, nb_path.name)
         if stem != 'index': toc.append(stem)
-        pages[stem] = stem
         nbformat.write(nb, src/f'{stem}.ipynb')
-    (src/'api.md').write_text(api_page(pages))
+    (src/'api.md').write_text(api_page())
     index = nbformat.read(src/'index.ipynb', as_version=4)
     index.cells.append(nbformat.v4.new_markdown_cell('```{toctree}\n:maxdepth: 1\n:hidden:\n\n' + '\n'.join(toc + ['api']) + '\n```'))
     nbformat.write(index, src/'index.ipynb')

@@ -147,6 +147,7 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
     x_test_b = preprocess(task_b[1][0])  # for the first seed's predictions, drawn in the figures
     todo = [(a, s) for s in seeds for a in ['base'] + list(approaches)]
     common = dict(epochs=epochs, batch_size=batch_size, curve_points=curve_points)
+    def fresh_cnn(seed): return build_cnn(10, **ARCHITECTURES[arch], seed=seed)
 
     class Progress(keras.callbacks.Callback):
         def __init__(self, label): super().__init__(); self.label = label
@@ -163,7 +164,7 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
     try:
         for seed in seeds:
             log(f'seed {seed}: base network, end to end on digits {digits_a} ({len(task_a[0][0]):,} images)')
-            base = exp.details.setdefault('bases', {})[seed] = build_cnn(10, **ARCHITECTURES[arch], seed=seed)
+            base = exp.details.setdefault('bases', {})[seed] = fresh_cnn(seed)
             record('base', seed, train_cnn(base, *task_a, seed=seed, callbacks=[Progress('base')], **common))
             def train_frozen():
                 model = freeze(copy_cnn(base, 'frozen'), 'features')
@@ -175,7 +176,7 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
                 if approach == 'frozen':
                     frozen = result = train_frozen()
                 elif approach == 'scratch':
-                    result = train_cnn(build_cnn(10, **ARCHITECTURES[arch], seed=seed), *task_b, seed=seed,
+                    result = train_cnn(fresh_cnn(seed), *task_b, seed=seed,
                                        callbacks=[Progress(label)], **common)
                 elif approach == 'finetuned':  # continues from the frozen transfer (trained here if not asked for)
                     before = frozen = frozen or train_frozen()
@@ -183,7 +184,7 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
                     result = train_cnn(model, *task_b, seed=seed, learning_rate=finetune_lr,
                                        callbacks=[Progress(label)], **common)
                 else:
-                    result = train_cnn(build_cnn(10, **ARCHITECTURES[arch], seed=seed), both, task_b[1], seed=seed,
+                    result = train_cnn(fresh_cnn(seed), both, task_b[1], seed=seed,
                                        callbacks=[Progress(f'reference on digits {digits_a} and {digits_b}')], **common)
                 record(approach, seed, result, before)
                 if seed == seeds[0]:
@@ -212,9 +213,7 @@ def plot_learning_curves(exp:Experiment) -> Figure:
                 base = next(b for b in exp.rows('base') if b['seed'] == r['seed'])
                 # transfer continues from the base network: its clock starts where the base's ended
                 shift = base['curve'][-1][key] if approach in ('frozen', 'finetuned') else 0.0
-                xs = [shift] * (approach in ('frozen', 'finetuned')) + [p[key] + shift for p in r['curve']]
-                ys = [None] * (approach in ('frozen', 'finetuned')) + [p['accuracy'] for p in r['curve']]
-                pts = [(x, y) for x, y in zip(xs, ys) if y is not None]
+                pts = [(p[key] + shift, p['accuracy']) for p in r['curve']]
                 ax.plot(*zip(*pts), marker='.', color=COLORS[approach], alpha=0.8,
                         label=f"{approach} ({exp.settings['digits_a'] if approach == 'base' else exp.settings['digits_b']})" if i == 0 else None)
         ends = [b['curve'][-1][key] for b in exp.rows('base')]
