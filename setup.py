@@ -43,8 +43,9 @@ setuptools.setup(
     author_email=cfg['author_email'],
     keywords=cfg['keywords'],
     packages=setuptools.find_packages(include=['transfer_mnist', 'transfer_mnist.*']),
-    # The MNIST sample and its licence note ship inside the package (see transfer_mnist/sample/).
-    package_data={'transfer_mnist': ['sample/*.npz', 'sample/*.md']},
+    # The MNIST sample and its licence note ship inside the package (see transfer_mnist/sample/),
+    # and so do the student notebooks (made from the lessons by tools/make_exercises.py).
+    package_data={'transfer_mnist': ['sample/*.npz', 'sample/*.md', 'student/*.ipynb']},
     include_package_data=True,
     install_requires=requirements,
     extras_require={'dev': dev_requirements},

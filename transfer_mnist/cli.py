@@ -84,14 +84,33 @@ def make_parser() -> argparse.ArgumentParser:
     run.add_argument('--digits-b', type=_digits, default='5-9', help="digits of the second task (default '5-9')")
     run.add_argument('--cache', default='auto', choices=['auto', 'on', 'off'],
                      help="train the frozen approach on cached features: 'auto' (default: when it pays), 'on', 'off'")
+    run.add_argument('--head', default='auto', choices=['auto', 'keep', 'new'],
+                     help="the frozen transfer's dense layers: 'keep' the base's, 'new' ones, or 'auto' (default: "
+                          "keep for the seed network, new for the pooled one, as measured best)")
     run.add_argument('--output', type=_writable_folder, default='transfer-mnist-report', metavar='DIR',
                      help='folder for report.json, report.md and the figures (default transfer-mnist-report)')
+    ex = sub.add_parser('exercises', help="write the lab's student notebooks into a folder",
+                        description="Write the student notebooks (the lab with its solutions left for the student to "
+                                    "write, and checks that give feedback) into DIR; open them with 'jupyter lab DIR'.")
+    ex.add_argument('dir', type=_writable_folder, metavar='DIR', help='folder for the notebooks (created if needed)')
+    ex.add_argument('--force', action='store_true', help="replace notebooks already in DIR (a student's work is lost)")
     return parser
+
+def _exercises(args):
+    from transfer_mnist.exercises import write_exercises
+    try: written = write_exercises(args.dir, overwrite=args.force)
+    except (FileExistsError, FileNotFoundError, NotADirectoryError) as e:
+        print(f'transfer-mnist: error: {e}', file=sys.stderr)
+        return 1
+    for path in written: print(f'wrote {path}')
+    print(f'open them with: jupyter lab {args.dir}')
+    return 0
 
 def main(argv=None) -> int:
     "Entry point of the `transfer-mnist` command."
     parser = make_parser()
     args = parser.parse_args(argv)
+    if args.command == 'exercises': return _exercises(args)
     overlap = sorted(set(parse_digits(args.digits_a)) & set(parse_digits(args.digits_b)))
     if overlap: parser.error(f'--digits-a and --digits-b overlap in {overlap}: the two tasks need disjoint digits')
     try: data, described = choose_data(args.data)
@@ -101,7 +120,7 @@ def main(argv=None) -> int:
     from transfer_mnist.experiment import run_experiment, write_report
     print(f'data: {described}', flush=True)
     exp = run_experiment(data, arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, seeds=args.seeds,
-                         approaches=args.approaches, digits_a=args.digits_a, digits_b=args.digits_b, cache=args.cache,
+                         approaches=args.approaches, digits_a=args.digits_a, digits_b=args.digits_b, cache=args.cache, head=args.head,
                          log=lambda line: print(line, flush=True))
     print(f'\nsummary (data: {described})\n{exp.markdown()}')
     for path in write_report(exp, args.output, described): print(f'wrote {path}')

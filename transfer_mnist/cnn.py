@@ -52,11 +52,20 @@ def build_cnn(n_classes:int=10, # outputs of the softmax layer (10: labels stay 
 # %% ../nbs/01_cnn.ipynb #ab573dd5
 def copy_cnn(model:keras.Model, # a trained model
              name:str=None, # the copy's name (default: the original's)
+             reset=(), # groups or layers that start from new weights instead of copied ones, e.g. ['classifier']
             ) -> keras.Model:
-    "An independent copy of `model`: same layers, same weights, same trainable flags, not compiled."
-    copy = keras.models.clone_model(model)
+    "An independent copy of `model`: same layers, same weights (except `reset` ones), same trainable flags."
+    copy = keras.models.clone_model(model)  # a clone starts from new weights, drawn by each layer's initializers
+    layers = {l.name: l for l in _all_layers(copy)}
+    missing = [n for n in reset if n not in layers]
+    if missing: raise ValueError(f"No layer or group named {missing} to reset in model {model.name!r}; its names are {list(layers)}.")
+    fresh = {n: layers[n].get_weights() for n in reset}
     copy.set_weights(model.get_weights())
+    for n, weights in fresh.items(): layers[n].set_weights(weights)
     for src, dst in zip(_all_layers(model), _all_layers(copy)): dst.trainable = src.trainable
+    # Keras's clone_model compiles the clone when the original is compiled, before the flags above were set:
+    # compile again, or the copy would train its frozen layers (see the freeze notebook)
+    if copy.compiled: copy.compile_from_config(copy.get_compile_config())
     if name: copy.name = name
     return copy
 
