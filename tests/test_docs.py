@@ -7,10 +7,8 @@ in tests/_output/ for a person to look at.
 """
 import importlib
 import json
-import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,18 +16,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import free_port, needs_chromium
 
 root = Path(__file__).resolve().parent.parent
 site = root/'docs'/'_build'/'html'
 artifacts = root/'tests'/'_output'
-# Debian's chromium (Playwright's own browser download does not work offline); CHROMIUM overrides it
-CHROMIUM = Path(os.environ.get('CHROMIUM') or shutil.which('chromium') or shutil.which('chromium-browser') or 'chromium')
-ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync']
-
-# skipped on a machine without Chromium, except in CI (.ci/run installs it), where it must run
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get('CI'),
-                                reason="needs Debian's chromium (apt-get install chromium)")
+pytestmark = needs_chromium
 
 
 def page_name(nb: Path) -> str:
@@ -43,7 +35,7 @@ def png_outputs(nb: Path) -> int:
 
 
 def serve(folder: Path):
-    s = socket.socket(); s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]; s.close()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, '-m', 'http.server', str(port), '--bind', '127.0.0.1', '--directory', str(folder)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(50):
@@ -58,15 +50,6 @@ def built():
     subprocess.run([sys.executable, str(root/'tools'/'build_docs.py')], check=True, cwd=root)
     print(f'site built in {time.perf_counter() - start:.0f} s')
     return site
-
-
-@pytest.fixture(scope='module')
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 def check_site(folder: Path, browser) -> list:

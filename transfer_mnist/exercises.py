@@ -6,8 +6,7 @@
 __all__ = ['keras', 'STUDENT_DIR', 'ExerciseError', 'Feedback', 'check_split', 'check_network', 'check_base', 'check_frozen',
            'check_transfer', 'check_comparison', 'student_notebook', 'write_exercises']
 
-# %% ../nbs/06_exercises.ipynb #b12f68f7
-import json
+# %% ../nbs/06_exercises.ipynb #7b0606e0
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +16,7 @@ from .data import atomic_write, digits_label, import_keras, parse_digits, prepro
 
 keras = import_keras()
 
-# %% ../nbs/06_exercises.ipynb #109c1a6f
+# %% ../nbs/06_exercises.ipynb #9beeadbe
 class ExerciseError(AssertionError):
     "A check found a mistake. Jupyter shows only the feedback (no traceback); elsewhere it is an AssertionError."
     def __init__(self, feedback): super().__init__(str(feedback)); self.feedback = feedback
@@ -44,7 +43,7 @@ class Feedback:
         if not self.passed: raise ExerciseError(self)
         return self
 
-# %% ../nbs/06_exercises.ipynb #66d69975
+# %% ../nbs/06_exercises.ipynb #6d9da98d
 def _pairs(task, name, fb):
     "((x_train, y_train), (x_test, y_test)) from a student's task, or None after saying what is wrong."
     try:
@@ -93,7 +92,7 @@ def check_split(data, # ((x_train, y_train), (x_test, y_test)): all of MNIST, as
             _check_part(fb, name, part, x, y, source, digits)
     return fb.result()
 
-# %% ../nbs/06_exercises.ipynb #d96c7911
+# %% ../nbs/06_exercises.ipynb #c15f1cc5
 def _describe(layer):
     "A layer in the words of the lesson: 'Conv2D(32, 3x3, relu)', 'Dense(10, softmax)', 'Flatten'."
     kind, cfg = type(layer).__name__, layer.get_config()
@@ -123,7 +122,11 @@ def check_network(model, # the student's network
         if diff is not None: fb.wrong(f"layer {diff + 1} of '{group}' is {have[diff]}, but the lab's network has {want[diff]} there.")
         elif len(have) != len(want): fb.wrong(f"'{group}' has {len(have)} layers, the lab's network {len(want)}.")
         else: fb.ok(f"'{group}': {', '.join(have)}.")
-    n_out, want_out = model.outputs[0].shape[-1] if model.outputs else None, reference.outputs[0].shape[-1]
+    want_out = reference.outputs[0].shape[-1]
+    try: n_out = model.outputs[0].shape[-1]
+    except (AttributeError, ValueError, IndexError):  # a Sequential without an Input is not built yet
+        leaves = _leaves(model)
+        n_out = getattr(leaves[-1], 'units', None) if leaves else None
     fb.check(n_out == want_out, f'{n_out} outputs, one for each digit.',
              f'{n_out} outputs, but the labels stay the digits 0-9 in this lab (5-9 come later): it needs {want_out}.')
     try: n, want_n = model.count_params(), reference.count_params()
@@ -132,7 +135,7 @@ def check_network(model, # the student's network
              f"{'no parameters yet (give it keras.Input((28, 28, 1)))' if n is None else f'{n:,} parameters'}; the lab's network has {want_n:,}.")
     return fb.result()
 
-# %% ../nbs/06_exercises.ipynb #823d9f78
+# %% ../nbs/06_exercises.ipynb #4ae1c6e1
 def _accuracy(model, x, y):
     x = preprocess(x) if np.asarray(x).dtype == np.uint8 else np.asarray(x)
     return float(np.mean(np.argmax(model.predict(x, batch_size=1024, verbose=0), -1) == np.asarray(y)))
@@ -152,7 +155,7 @@ def check_base(model, # the trained base network
              f'it recognises {acc_b:.1%} of the digits {b}, which it should never have seen: train the base on task_a only.')
     return fb.result()
 
-# %% ../nbs/06_exercises.ipynb #f436d000
+# %% ../nbs/06_exercises.ipynb #a2fa6afa
 def check_frozen(model, # the model whose convolutions should be frozen
                 ) -> Feedback:
     "Check that the 'features' group is frozen, the 'classifier' trains, and the model was compiled after freezing."
@@ -178,7 +181,7 @@ def check_frozen(model, # the model whose convolutions should be frozen
                  'keeps training what was trainable when it last compiled, so compile again after changing `trainable`.')
     return fb.result()
 
-# %% ../nbs/06_exercises.ipynb #2236fccc
+# %% ../nbs/06_exercises.ipynb #427aaef4
 def _same(a, b): return all(np.array_equal(u, v) for u, v in zip(a.get_weights(), b.get_weights()))
 
 def check_transfer(model, # the transferred network, trained on task B
@@ -201,7 +204,7 @@ def check_transfer(model, # the transferred network, trained on task B
              f'{acc:.1%} test accuracy on the digits {b}, below {min_accuracy:.0%}: has it trained on task_b?')
     return fb.result()
 
-# %% ../nbs/06_exercises.ipynb #53c5aa8d
+# %% ../nbs/06_exercises.ipynb #2dc03146
 def _cosine(a, b):
     a, b = np.ravel(a), np.ravel(b)
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12))
@@ -226,7 +229,7 @@ def check_comparison(scratch, # the TrainResult of the network trained end to en
              'build a new network, so that it learns from scratch.')
     return fb.result()
 
-# %% ../nbs/06_exercises.ipynb #dc5abc29
+# %% ../nbs/06_exercises.ipynb #45fe6031
 def student_notebook(nb, # a lesson notebook (nbformat NotebookNode) with nbgrader solution markers
                     ): # the student's version: a new notebook
     "The student's version of a lesson: solutions replaced by stubs, hidden tests removed, outputs cleared."
@@ -242,7 +245,7 @@ def student_notebook(nb, # a lesson notebook (nbformat NotebookNode) with nbgrad
     for cell in nb.cells: cell.metadata.pop('execution', None)
     return nb
 
-# %% ../nbs/06_exercises.ipynb #58ad3c3e
+# %% ../nbs/06_exercises.ipynb #8b68494d
 import transfer_mnist
 STUDENT_DIR = Path(transfer_mnist.__file__).parent / 'student'  # the student notebooks shipped with the package
 

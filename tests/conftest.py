@@ -1,0 +1,32 @@
+"""What the browser tests share: the system's Chromium, driven by Playwright."""
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+# Debian's chromium (Playwright's own browser download does not work offline); CHROMIUM overrides it
+CHROMIUM = Path(os.environ.get('CHROMIUM') or shutil.which('chromium') or shutil.which('chromium-browser') or 'chromium')
+ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+# skipped on a machine without Chromium, except in CI (.ci/run installs it), where it must run
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get('CI'),
+                                    reason="needs Debian's chromium (apt-get install chromium)")
+
+
+def free_port() -> int:
+    "A free TCP port on the loopback interface."
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope='session')
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
