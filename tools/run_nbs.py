@@ -19,7 +19,9 @@ def _skip(cell):
 
 
 def run_one(path: Path):
+    import os
     from execnb.shell import CaptureShell
+    os.chdir(path.parent)  # as nbdev_test does: relative paths in a notebook start from its folder
     shell = CaptureShell()
     try: shell.execute(path, path, exc_stop=True, preproc=_skip)
     except Exception:

@@ -13,6 +13,7 @@ import numpy as np
 
 from .cnn import _all_layers, build_cnn
 from .data import atomic_write, digits_label, import_keras, parse_digits, preprocess, split_digits
+from .freeze import _leaves
 
 keras = import_keras()
 
@@ -101,7 +102,6 @@ def _describe(layer):
     if kind == 'Dense': return f"Dense({cfg['units']}, {act})"
     return kind
 
-def _leaves(layer): return [l for l in _all_layers(layer) if not getattr(l, 'layers', None)]
 
 def check_network(model, # the student's network
                   reference=None, # the network it should match (default: build_cnn(), the lab's)
