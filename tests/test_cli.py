@@ -95,8 +95,13 @@ def test_importing_the_library_prints_no_tensorflow_startup_notices():
 def test_ctrl_c_keeps_what_finished(tmp_path):
     "A real SIGINT to a running `transfer-mnist run`: exit 130, a whole report of what finished, no temporary files."
     out = tmp_path/'out'
-    proc = subprocess.Popen([str(COMMAND), 'run', '--data', 'sample', '--seeds', '0,1,2', '--approaches', 'frozen,scratch',
-                             '--output', str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # A shell starts background jobs with SIGINT ignored, and a child inherits that (so does Python, which then
+    # installs no KeyboardInterrupt handler): give the child the disposition of a terminal's foreground job.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen([str(COMMAND), 'run', '--data', 'sample', '--seeds', '0,1,2', '--approaches', 'frozen,scratch',
+                                 '--output', str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    finally: signal.signal(signal.SIGINT, previous)
     lines = []
     for line in proc.stdout:  # wait until the second seed's training has started
         lines.append(line)
