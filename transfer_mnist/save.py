@@ -11,8 +11,6 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-import numpy as np
-
 from .data import import_keras
 
 keras = import_keras()
