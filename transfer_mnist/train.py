@@ -201,6 +201,7 @@ def train_cnn(model:keras.Model, # a model from build_cnn (frozen layers stay fr
               curve_size:int=2000, # test images the mid-epoch curve points are measured on
               callbacks:list=None, # more keras callbacks, e.g. to show progress
               resume_dir=None, # a folder for a checkpoint after every epoch: an interrupted run resumes from it
+              strategy=None, # a tf.distribute strategy to train under (the model must be built in its scope)
               verbose:int=0, # keras's fit verbosity
              ) -> TrainResult:
     "Compile `model`, train it on `train`, evaluate it on `test`, and time it."
@@ -215,6 +216,15 @@ def train_cnn(model:keras.Model, # a model from build_cnn (frozen layers stay fr
     if cache_features and model.get_layer('features').trainable_weights:
         raise ValueError("cache_features=True needs the convolutions frozen, or their features change as they train: "
                          "call freeze(model, 'features') first.")
+    if strategy is not None:
+        if not all(strategy.extended.variable_created_in_scope(w.value) for w in model.weights):
+            raise ValueError(f"train_cnn(strategy=...) needs a model built under that strategy: create it (build_cnn, "
+                             f"copy_cnn) inside `with strategy.scope():`. Model {model.name!r} was built outside it.")
+        with strategy.scope():
+            return train_cnn(model, train, test, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
+                             learning_rate=learning_rate, seed=seed, cache_features=cache_features, cache_dtype=cache_dtype,
+                             curve_points=curve_points, curve_size=curve_size, callbacks=callbacks, resume_dir=resume_dir,
+                             verbose=verbose)
     keras.utils.set_random_seed(seed)
     def compiled(m):
         opt = keras.optimizers.get(optimizer)

@@ -1,0 +1,49 @@
+"""The lab's transfer step under tf.distribute.MirroredStrategy on two logical CPU devices: it must match
+the single-device accuracy within 0.5 points. Logical devices are set before TensorFlow starts, so the
+training runs in a fresh process. Needs full MNIST (TRANSFER_MNIST_DATA); CI has it."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+SCRIPT = """
+import json
+import tensorflow as tf
+cpu, = tf.config.list_physical_devices('CPU')
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from transfer_mnist.cnn import build_cnn, copy_cnn
+from transfer_mnist.data import load_mnist, transfer_split
+from transfer_mnist.freeze import freeze
+from transfer_mnist.train import train_cnn
+
+task_a, task_b = transfer_split(load_mnist())
+base = build_cnn(seed=0)
+train_cnn(base, *task_a, epochs=1, seed=0)
+single = train_cnn(freeze(copy_cnn(base), 'features'), *task_b, epochs=1, seed=0)
+strategy = tf.distribute.MirroredStrategy(['/cpu:0', '/cpu:1'])
+try: train_cnn(freeze(copy_cnn(base), 'features'), *task_b, epochs=1, seed=0, strategy=strategy)
+except ValueError as e: refused = str(e)
+with strategy.scope():
+    transfer = freeze(copy_cnn(base), 'features')
+mirrored = train_cnn(transfer, *task_b, epochs=1, seed=0, strategy=strategy)
+print(json.dumps(dict(replicas=strategy.num_replicas_in_sync, single=single.test_accuracy,
+                      mirrored=mirrored.test_accuracy, refused=refused,
+                      frozen=mirrored.frozen_params,
+                      max_weight_difference=max(float(abs(a - b).max()) for a, b in
+                                                zip(single.model.get_weights(), mirrored.model.get_weights())))))
+"""
+
+
+@pytest.mark.skipif(not os.environ.get('TRANSFER_MNIST_DATA'), reason='needs full MNIST in TRANSFER_MNIST_DATA')
+def test_mirrored_transfer_matches_one_device():
+    run = subprocess.run([sys.executable, '-c', SCRIPT], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    print(result)
+    assert result['replicas'] == 2
+    assert abs(result['mirrored'] - result['single']) <= 0.005, result
+    assert result['frozen'] == 9568
+    assert result['max_weight_difference'] > 0  # it really ran on two replicas: sums in another order
+    assert 'inside `with strategy.scope():`' in result['refused']
