@@ -30,3 +30,14 @@ def browser():
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield b
         b.close()
+
+
+# Faults tried and inputs rejected by the reliability tests (tests/test_hostile.py), printed at the end
+REJECTED = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not REJECTED: return
+    terminalreporter.section(f'faults tried and inputs rejected ({len(REJECTED)})')
+    for what, message in REJECTED:
+        terminalreporter.write_line(f'{what}\n    -> {message}')

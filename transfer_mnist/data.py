@@ -100,6 +100,9 @@ def _check_arrays(x_train, y_train, x_test, y_test, where):
         if len(y) and y.max() > 9:
             bad = np.unique(y[y > 9])[:5].tolist()
             raise ValueError(f"{where}: {name} labels must be digits 0-9, found {bad}.")
+    if x_train.shape[1:] != x_test.shape[1:]:
+        raise ValueError(f"{where}: training images are {'x'.join(map(str, x_train.shape[1:]))} pixels but test images "
+                         f"{'x'.join(map(str, x_test.shape[1:]))}: the files come from different datasets.")
     return (x_train, y_train), (x_test, y_test)
 
 def _find_idx(folder, name):
