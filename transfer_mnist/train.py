@@ -202,6 +202,7 @@ def train_cnn(model:keras.Model, # a model from build_cnn (frozen layers stay fr
               callbacks:list=None, # more keras callbacks, e.g. to show progress
               resume_dir=None, # a folder for a checkpoint after every epoch: an interrupted run resumes from it
               strategy=None, # a tf.distribute strategy to train under (the model must be built in its scope)
+              deterministic:bool=False, # also make TensorFlow's ops deterministic (for GPUs; process-wide, slower there)
               verbose:int=0, # keras's fit verbosity
              ) -> TrainResult:
     "Compile `model`, train it on `train`, evaluate it on `test`, and time it."
@@ -224,7 +225,8 @@ def train_cnn(model:keras.Model, # a model from build_cnn (frozen layers stay fr
             return train_cnn(model, train, test, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
                              learning_rate=learning_rate, seed=seed, cache_features=cache_features, cache_dtype=cache_dtype,
                              curve_points=curve_points, curve_size=curve_size, callbacks=callbacks, resume_dir=resume_dir,
-                             verbose=verbose)
+                             deterministic=deterministic, verbose=verbose)
+    if deterministic: __import__('tensorflow').config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(seed)
     def compiled(m):
         opt = keras.optimizers.get(optimizer)
