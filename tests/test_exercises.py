@@ -8,6 +8,7 @@
 """
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -118,6 +119,7 @@ def jupyter_lab(tmp_path):
 
 @needs_chromium
 def test_the_first_exercise_in_jupyterlab(jupyter_lab, browser):
+    from playwright.sync_api import expect
     url, token = jupyter_lab
     page = browser.new_page(viewport={'width': 1400, 'height': 1000})
     page.goto(f'{url}/lab/tree/{LAB}?token={token}')
@@ -125,38 +127,45 @@ def test_the_first_exercise_in_jupyterlab(jupyter_lab, browser):
     page.wait_for_selector('.jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=120_000)
     student = nbformat.read(root/'transfer_mnist'/'student'/LAB, as_version=4)
     first = next(i for i, c in enumerate(student.cells) if c.metadata.get('nbgrader', {}).get('solution'))
-    assert cells.count() == len(student.cells)
+    expect(cells).to_have_count(len(student.cells), timeout=60_000)
     artifacts.mkdir(exist_ok=True)
 
-    def output(i): return cells.nth(i).locator('.jp-OutputArea-output')
+    def run(i, code=None, timeout=120):
+        """Click into code cell i (typing `code` over it if given) and press Shift+Enter, as a student would; wait
+        until it has run. A Shift+Enter pressed while the page is still connecting to the kernel can be dropped:
+        if the cell has not started after 15 s, press it again."""
+        prompt, editor = cells.nth(i).locator('.jp-InputPrompt'), cells.nth(i).locator('.cm-content')
+        before = prompt.inner_text()
+        if code is not None:
+            editor.click()
+            page.keyboard.press('Control+a')
+            page.keyboard.insert_text(code)
+        start = pressed = time.monotonic()
+        editor.click(); page.keyboard.press('Shift+Enter')
+        while time.monotonic() - start < timeout:
+            now = prompt.inner_text().strip()
+            if re.fullmatch(r'\[\d+\]:', now) and now != before.strip(): return cells.nth(i).locator('.jp-OutputArea-output')
+            if now != '[*]:' and time.monotonic() - pressed > 15:
+                editor.click(); page.keyboard.press('Shift+Enter'); pressed = time.monotonic()
+            time.sleep(0.25)
+        raise AssertionError(f'cell {i} did not run within {timeout} s (its prompt: {prompt.inner_text()!r})')
 
-    def run_exercise(code):
-        "Type `code` into the first exercise cell, run it and its check cell; return the check's output."
-        editor = cells.nth(first).locator('.cm-content')
-        editor.click()
-        page.keyboard.press('Control+a')
-        page.keyboard.insert_text(code)
-        page.keyboard.press('Shift+Enter')  # runs the exercise, selects the check cell
-        page.keyboard.press('Shift+Enter')  # runs the check
-        check = output(first + 1)
-        check.first.wait_for(timeout=120_000)
-        return check
+    try:
+        for i in range(first):  # the cells above the first exercise: imports, then the data
+            if student.cells[i].cell_type == 'code': run(i)
+        run(first, SOLUTION)
+        check = run(first + 1)
+        expect(check.first).to_contain_text('Split: well done, all 4 checks passed.', timeout=60_000)
+        page.screenshot(path=str(artifacts/'jupyterlab_solved.png'), full_page=False)
 
-    # run the cells above the first exercise, as a student would: Shift+Enter from the top
-    cells.nth(0).click()
-    for _ in range(first): page.keyboard.press('Shift+Enter')
-    loaded = max(i for i in range(first) if student.cells[i].cell_type == 'code')
-    output(loaded).first.wait_for(timeout=120_000)  # the data is loaded
-
-    check = run_exercise(SOLUTION)
-    page.get_by_text('Split: well done, all 4 checks passed.').wait_for(timeout=60_000)
-    page.screenshot(path=str(artifacts/'jupyterlab_solved.png'), full_page=False)
-    assert 'checks failed' not in check.all_inner_texts()[0]
-
-    check = run_exercise(WRONG)
-    page.get_by_text('Split: 4 of 4 checks failed.').wait_for(timeout=60_000)
-    text = check.all_inner_texts()[0]
-    assert 'task_a training holds images of [5]' in text and 'check where your condition draws the line' in text, text
-    assert 'Traceback' not in text, text  # the feedback alone, not a Python traceback
-    check.scroll_into_view_if_needed()
-    page.screenshot(path=str(artifacts/'jupyterlab_wrong.png'), full_page=False)
+        run(first, WRONG)
+        check = run(first + 1)
+        expect(check.first).to_contain_text('Split: 4 of 4 checks failed.', timeout=60_000)
+        text = check.first.inner_text()
+        assert 'task_a training holds images of [5]' in text and 'check where your condition draws the line' in text, text
+        assert 'Traceback' not in text, text  # the feedback alone, not a Python traceback
+        check.first.scroll_into_view_if_needed()
+        page.screenshot(path=str(artifacts/'jupyterlab_wrong.png'), full_page=False)
+    except Exception:
+        page.screenshot(path=str(artifacts/'jupyterlab_failed.png'), full_page=False)  # what the browser showed
+        raise
