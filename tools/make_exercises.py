@@ -10,13 +10,9 @@ from pathlib import Path
 import nbformat
 
 from transfer_mnist.data import atomic_write
-from transfer_mnist.exercises import STUDENT_DIR, student_notebook
+from transfer_mnist.exercises import STUDENT_DIR, has_exercises, student_notebook
 
 root = Path(__file__).resolve().parent.parent
-
-
-def is_lesson(nb):
-    return any(c.get('metadata', {}).get('nbgrader', {}).get('solution') for c in nb.cells)
 
 
 def main():
@@ -24,7 +20,7 @@ def main():
     made = set()
     for path in sorted((root / 'nbs').glob('*.ipynb')):
         nb = nbformat.read(path, as_version=4)
-        if not is_lesson(nb): continue
+        if not has_exercises(nb): continue
         text = nbformat.writes(student_notebook(nb)) + '\n'
         target = STUDENT_DIR / path.name
         made.add(target.name)

@@ -65,9 +65,13 @@ def copy_cnn(model:keras.Model, # a trained model
     for src, dst in zip(_all_layers(model), _all_layers(copy)): dst.trainable = src.trainable
     # Keras's clone_model compiles the clone when the original is compiled, before the flags above were set:
     # compile again, or the copy would train its frozen layers (see the freeze notebook)
-    if copy.compiled: copy.compile_from_config(copy.get_compile_config())
+    _recompile(copy)
     if name: copy.name = name
     return copy
+
+def _recompile(model):
+    "Compile `model` again with its own settings, if it is compiled, so that changed `trainable` flags take effect."
+    if model.compiled: model.compile_from_config(model.get_compile_config())
 
 def _all_layers(model):
     "Every layer of `model`, depth first, nested groups before their layers."

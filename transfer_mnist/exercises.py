@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['keras', 'STUDENT_DIR', 'ExerciseError', 'Feedback', 'check_split', 'check_network', 'check_base', 'check_frozen',
-           'check_transfer', 'check_comparison', 'student_notebook', 'write_exercises']
+           'check_transfer', 'check_comparison', 'has_exercises', 'student_notebook', 'write_exercises']
 
 # %% ../nbs/06_exercises.ipynb #7b0606e0
 from pathlib import Path
@@ -101,7 +101,6 @@ def _describe(layer):
     if kind == 'Conv2D': return f"Conv2D({cfg['filters']}, {'x'.join(map(str, cfg['kernel_size']))}, {act})"
     if kind == 'Dense': return f"Dense({cfg['units']}, {act})"
     return kind
-
 
 def check_network(model, # the student's network
                   reference=None, # the network it should match (default: build_cnn(), the lab's)
@@ -230,6 +229,10 @@ def check_comparison(scratch, # the TrainResult of the network trained end to en
     return fb.result()
 
 # %% ../nbs/06_exercises.ipynb #45fe6031
+def has_exercises(nb) -> bool:
+    "Whether a notebook has an exercise: a cell marked as an nbgrader solution cell."
+    return any(c.get('metadata', {}).get('nbgrader', {}).get('solution') for c in nb.cells)
+
 def student_notebook(nb, # a lesson notebook (nbformat NotebookNode) with nbgrader solution markers
                     ): # the student's version: a new notebook
     "The student's version of a lesson: solutions replaced by stubs, hidden tests removed, outputs cleared."
@@ -238,7 +241,7 @@ def student_notebook(nb, # a lesson notebook (nbformat NotebookNode) with nbgrad
     except ImportError as e:
         raise ImportError('Making student notebooks needs nbgrader: pip install "transfer_mnist[dev]" (or nbgrader).') from e
     nb = copy.deepcopy(nb)
-    if not any(c.get('metadata', {}).get('nbgrader', {}).get('solution') for c in nb.cells):
+    if not has_exercises(nb):
         raise ValueError('This notebook has no exercise: no cell is marked as an nbgrader solution cell.')
     for pre in (ClearSolutions(), ClearHiddenTests(), ClearOutput()):
         nb, _ = pre.preprocess(nb, {})

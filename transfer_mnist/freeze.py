@@ -8,7 +8,7 @@ __all__ = ['keras', 'find_layers', 'set_trainable', 'freeze', 'unfreeze', 'Train
 # %% ../nbs/02_freeze.ipynb #f88b326a
 import numpy as np
 
-from .cnn import _all_layers
+from .cnn import _all_layers, _recompile
 from .data import import_keras
 
 keras = import_keras()
@@ -42,7 +42,7 @@ def set_trainable(model:keras.Model, # the model to change
     for container in [model] + [l for l in _all_layers(model) if getattr(l, 'layers', None)]:
         container.trainable = any(state[id(l)] for l in _leaves(container))
     for leaf in _leaves(model): leaf.trainable = state[id(leaf)]
-    if model.compiled: model.compile_from_config(model.get_compile_config())
+    _recompile(model)
     return model
 
 def freeze(model:keras.Model, # the model to change

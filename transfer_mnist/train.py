@@ -206,6 +206,7 @@ def train_cnn(model:keras.Model, # a model from build_cnn (frozen layers stay fr
               verbose:int=0, # keras's fit verbosity
              ) -> TrainResult:
     "Compile `model`, train it on `train`, evaluate it on `test`, and time it."
+    arguments = dict(locals())  # for the call again under a strategy's scope
     if epochs < 1: raise ValueError(f"epochs must be at least 1, received {epochs}.")
     if batch_size < 1: raise ValueError(f"batch_size must be at least 1, received {batch_size}.")
     preprocess(train[0][:1], train[1][:1])  # the same checks and errors as preprocess, without scaling yet
@@ -221,12 +222,10 @@ def train_cnn(model:keras.Model, # a model from build_cnn (frozen layers stay fr
         if not all(strategy.extended.variable_created_in_scope(w.value) for w in model.weights):
             raise ValueError(f"train_cnn(strategy=...) needs a model built under that strategy: create it (build_cnn, "
                              f"copy_cnn) inside `with strategy.scope():`. Model {model.name!r} was built outside it.")
-        with strategy.scope():
-            return train_cnn(model, train, test, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
-                             learning_rate=learning_rate, seed=seed, cache_features=cache_features, cache_dtype=cache_dtype,
-                             curve_points=curve_points, curve_size=curve_size, callbacks=callbacks, resume_dir=resume_dir,
-                             deterministic=deterministic, verbose=verbose)
-    if deterministic: __import__('tensorflow').config.experimental.enable_op_determinism()
+        with strategy.scope(): return train_cnn(**{**arguments, 'strategy': None})
+    if deterministic:
+        import tensorflow as tf
+        tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(seed)
     def compiled(m):
         opt = keras.optimizers.get(optimizer)
