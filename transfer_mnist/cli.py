@@ -62,6 +62,29 @@ def _writable_folder(text):
     if not os.access(existing, os.W_OK | os.X_OK): raise argparse.ArgumentTypeError(f'the folder {existing} is not writable')
     return path
 
+def _writable_file(text):
+    "A file that can be written: not a folder, in a folder that exists and is writable or can be created."
+    path = Path(text)
+    if path.is_dir(): raise argparse.ArgumentTypeError(f'{text} is a folder: give a file name, such as {Path(text)/"bench.json"}')
+    _writable_folder(str(path.parent))
+    return path
+
+def _precisions(text):
+    from transfer_mnist.bench import PRECISIONS
+    chosen = [p.strip() for p in text.split(',') if p.strip()]
+    unknown = [p for p in chosen if p not in PRECISIONS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"unknown precision {unknown[0] if unknown else text!r}: choose from {','.join(PRECISIONS)}")
+    return chosen
+
+def _archs(text):
+    from transfer_mnist.cnn import ARCHITECTURES
+    chosen = [a.strip() for a in text.split(',') if a.strip()]
+    unknown = [a for a in chosen if a not in ARCHITECTURES]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"unknown architecture {unknown[0] if unknown else text!r}: choose from {','.join(ARCHITECTURES)}")
+    return chosen
+
 def make_parser() -> argparse.ArgumentParser:
     "The `transfer-mnist` argument parser."
     from transfer_mnist.experiment import APPROACHES
@@ -94,6 +117,21 @@ def make_parser() -> argparse.ArgumentParser:
                                     "write, and checks that give feedback) into DIR; open them with 'jupyter lab DIR'.")
     ex.add_argument('dir', type=_writable_folder, metavar='DIR', help='folder for the notebooks (created if needed)')
     ex.add_argument('--force', action='store_true', help="replace notebooks already in DIR (a student's work is lost)")
+    bench = sub.add_parser('bench', help="time every path of the lab against the machine's limit",
+                           description='Time end-to-end training, training through frozen convolutions, the dense head '
+                                       'on cached features, feature extraction and inference on digits 5-9, in each '
+                                       "precision, against the machine's matrix-multiply speed; print the ratios and "
+                                       'write everything as JSON.')
+    bench.add_argument('--quick', action='store_true',
+                       help='a check that it works, not a measurement: the sample, one timed epoch, float32')
+    bench.add_argument('--data', default='auto', metavar='SOURCE', help="as for run (default 'auto'; 'sample' with --quick)")
+    bench.add_argument('--precision', type=_precisions, default=None,
+                       help="comma-separated, of float32, bfloat16, float16 (default: float32 and the device's low "
+                            "precision: bfloat16 on CPUs with bf16 instructions, float16 on GPUs)")
+    bench.add_argument('--arch', type=_archs, default=['seed', 'pooled'], help="networks to time (default 'seed,pooled')")
+    bench.add_argument('--epochs', type=_positive, default=None, help='timed epochs after a warm-up (default 3; 1 with --quick)')
+    bench.add_argument('--output', type=_writable_file, default='transfer-mnist-bench.json', metavar='FILE',
+                       help='the JSON file to write (default transfer-mnist-bench.json)')
     return parser
 
 def _exercises(args):
@@ -106,11 +144,29 @@ def _exercises(args):
     print(f'open them with: jupyter lab {args.dir}')
     return 0
 
+def _bench(args):
+    from transfer_mnist.bench import bench_markdown, run_bench, write_bench
+    try:
+        _, described = choose_data('sample' if args.quick and args.data == 'auto' else args.data)
+        source = 'sample' if described.startswith('sample') else args.data
+        # the result names the data without a path of this machine: it may be committed and published
+        label = ('the shipped sample' if source == 'sample' else 'full MNIST' if source in ('auto', 'full')
+                 else f'MNIST from {Path(source).name}')
+        result = run_bench(source, quick=args.quick, precisions=args.precision, archs=args.arch, epochs=args.epochs,
+                           data_label=label, log=lambda line: print(line, flush=True))
+    except (MnistUnavailableError, OSError, ValueError, RuntimeError) as e:
+        print(f'transfer-mnist: error: {e}', file=sys.stderr)
+        return 1
+    print('\n' + bench_markdown(result))
+    print(f'wrote {write_bench(result, args.output)}')
+    return 0
+
 def main(argv=None) -> int:
     "Entry point of the `transfer-mnist` command."
     parser = make_parser()
     args = parser.parse_args(argv)
     if args.command == 'exercises': return _exercises(args)
+    if args.command == 'bench': return _bench(args)
     overlap = sorted(set(parse_digits(args.digits_a)) & set(parse_digits(args.digits_b)))
     if overlap: parser.error(f'--digits-a and --digits-b overlap in {overlap}: the two tasks need disjoint digits')
     try: data, described = choose_data(args.data)

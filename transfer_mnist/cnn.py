@@ -43,7 +43,9 @@ def build_cnn(n_classes:int=10, # outputs of the softmax layer (10: labels stay 
     features.append(layers.Flatten(name='flatten'))
     classifier = [layers.Dense(dense_units, activation='relu', kernel_initializer=_seeded(seed, 2), name='dense')]
     if classifier_dropout: classifier.append(layers.Dropout(classifier_dropout, seed=seed, name='classifier_dropout'))
-    classifier.append(layers.Dense(n_classes, activation='softmax', kernel_initializer=_seeded(seed, 3), name='predictions'))
+    # the softmax stays in float32 under a mixed-precision policy (Keras's advice), for accurate probabilities and loss
+    classifier.append(layers.Dense(n_classes, activation='softmax', kernel_initializer=_seeded(seed, 3), name='predictions',
+                                   dtype='float32'))
     inputs = keras.Input(input_shape, name='image')
     features = keras.Sequential(features, name='features')
     classifier = keras.Sequential(classifier, name='classifier')

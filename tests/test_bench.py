@@ -1,0 +1,52 @@
+"""End to end: `transfer-mnist bench --quick`, the benchmark's check mode, as CI runs it.
+
+It runs every path of the lab in processes of their own on the shipped sample; the numbers are not
+judged here (a timing gate on a noisy machine tells nothing), only that each path ran, was counted
+and measured, and that the JSON holds what the docs page shows.
+"""
+import json
+
+import pytest
+
+from test_cli import run
+
+PATHS = ['end_to_end', 'frozen', 'cached', 'extract', 'inference']
+
+
+def test_quick_bench_runs_every_path_and_writes_json(tmp_path):
+    out = tmp_path/'bench.json'
+    r = run('bench', '--quick', '--output', str(out))
+    assert r.returncode == 0, r.stderr
+    result = json.loads(out.read_text())
+    assert result['quick'] and result['data'] == 'the shipped sample' and result['epochs'] == 1
+    assert result['device']['kind'] in ('CPU', 'GPU') and result['matmul_gflops']['float32'] > 0
+    got = [(row['arch'], row['precision'], row['path']) for row in result['rows']]
+    assert got == [(arch, 'float32', path) for arch in ('seed', 'pooled') for path in PATHS]
+    for row in result['rows']:
+        assert row['seconds_per_epoch'] > 0 and len(row['epoch_seconds']) == 2, row
+        assert row['gflops'] > 0 and row['flops_per_image'] > 0, row
+        assert 200 < row['peak_memory_mb'] < 8000, row  # a process with TensorFlow, measured by the OS
+    seed = {row['path']: row for row in result['rows'] if row['arch'] == 'seed'}
+    assert seed['frozen']['flops_per_image'] < 0.5 * seed['end_to_end']['flops_per_image']
+    assert seed['cached']['flops_per_image'] < seed['frozen']['flops_per_image']
+    assert set(result['ratios']) == {'seed/float32', 'pooled/float32'}
+    assert set(result['ratios']['pooled/float32']) == {'frozen_vs_end_to_end', 'cached_vs_end_to_end', 'end_to_end_vs_matmul'}
+    assert 'run_share' not in result  # quick mode skips the default run
+    assert '| pooled | float32 | cached |' in r.stdout and f'wrote {out}' in r.stdout
+
+
+@pytest.mark.parametrize('args, message', [
+    (['bench', '--precision', 'float8'], "unknown precision 'float8'"),
+    (['bench', '--arch', 'huge'], "unknown architecture 'huge'"),
+    (['bench', '--epochs', '0'], 'must be at least 1'),
+])
+def test_bench_wrong_arguments_stop_at_once(args, message):
+    r = run(*args)
+    assert r.returncode == 2
+    assert message in r.stderr.strip().splitlines()[-1]
+
+
+def test_bench_refuses_a_folder_as_output(tmp_path):
+    r = run('bench', '--quick', '--output', str(tmp_path))
+    assert r.returncode == 2
+    assert 'is a folder' in r.stderr.strip().splitlines()[-1]
