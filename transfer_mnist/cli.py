@@ -110,6 +110,9 @@ def make_parser() -> argparse.ArgumentParser:
     run.add_argument('--head', default='auto', choices=['auto', 'keep', 'new'],
                      help="the frozen transfer's dense layers: 'keep' the base's, 'new' ones, or 'auto' (default: "
                           "keep for the seed network, new for the pooled one, as measured best)")
+    run.add_argument('--precision', default='float32', choices=['float32', 'bfloat16', 'float16'],
+                     help="compute in float32 (default, as the original lab), or in bfloat16 (CPUs with bf16 "
+                          "instructions) or float16 (GPUs), with float32 weights")
     run.add_argument('--output', type=_writable_folder, default='transfer-mnist-report', metavar='DIR',
                      help='folder for report.json, report.md and the figures (default transfer-mnist-report)')
     ex = sub.add_parser('exercises', help="write the lab's student notebooks into a folder",
@@ -176,7 +179,7 @@ def main(argv=None) -> int:
     from transfer_mnist.experiment import run_experiment, write_report
     print(f'data: {described}', flush=True)
     exp = run_experiment(data, arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, seeds=args.seeds,
-                         approaches=args.approaches, digits_a=args.digits_a, digits_b=args.digits_b, cache=args.cache, head=args.head,
+                         approaches=args.approaches, digits_a=args.digits_a, digits_b=args.digits_b, cache=args.cache, head=args.head, precision=args.precision,
                          log=lambda line: print(line, flush=True))
     print(f'\nsummary (data: {described})\n{exp.markdown()}')
     for path in write_report(exp, args.output, described): print(f'wrote {path}')

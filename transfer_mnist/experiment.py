@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import atomic_write, digits_label, parse_digits, preprocess, split_digits, transfer_split
-from .cnn import ARCHITECTURES, build_cnn, copy_cnn, keras
+from .cnn import ARCHITECTURES, PRECISIONS, build_cnn, copy_cnn, keras
 from .freeze import freeze, unfreeze
 from .train import train_cnn
 
@@ -123,6 +123,7 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
                    cache='auto', # cache features for the frozen approach: 'auto', 'on' or 'off'
                    head='auto', # the frozen transfer's dense layers: 'keep' the base's, 'new' ones, or 'auto' (see above)
                    finetune_lr:float=1e-4, # learning rate of the fine-tuned approach (adam's default is 1e-3)
+                   precision:str='float32', # 'float32', 'bfloat16' or 'float16': see build_cnn
                    target_accuracy:float=0.97, # for the time to reach it
                    curve_points:int=4, # learning-curve points an epoch
                    log=print, # called with each line of progress
@@ -137,11 +138,12 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
     if cache not in ('auto', 'on', 'off', True, False): raise ValueError(f"cache must be 'auto', 'on' or 'off', received {cache!r}.")
     if head not in ('auto', 'keep', 'new'): raise ValueError(f"head must be 'auto', 'keep' or 'new', received {head!r}.")
     if head == 'auto': head = AUTO_HEAD[arch]
+    if precision not in PRECISIONS: raise ValueError(f"precision must be one of {list(PRECISIONS)}, received {precision!r}.")
     task_a, task_b = transfer_split(data, digits_a, digits_b)
     digits_a, digits_b = digits_label(digits_a), digits_label(digits_b)
     both = split_digits(*data[0], parse_digits(digits_a) + parse_digits(digits_b))  # the reference's training set
     settings = dict(arch=arch, epochs=epochs, batch_size=batch_size, seeds=seeds, approaches=list(approaches),
-                    digits_a=digits_a, digits_b=digits_b, cache=str(cache), head=head, finetune_lr=finetune_lr,
+                    digits_a=digits_a, digits_b=digits_b, cache=str(cache), head=head, finetune_lr=finetune_lr, precision=precision,
                     target_accuracy=target_accuracy, n_train_a=len(task_a[0][0]), n_train_b=len(task_b[0][0]),
                     n_test_a=len(task_a[1][0]), n_test_b=len(task_b[1][0]),
                     machine=dict(python=platform.python_version(), keras=keras.__version__,
@@ -151,7 +153,7 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
     x_test_b = preprocess(task_b[1][0])  # for the first seed's predictions, drawn in the figures
     todo = [(a, s) for s in seeds for a in ['base'] + list(approaches)]
     common = dict(epochs=epochs, batch_size=batch_size, curve_points=curve_points)
-    def fresh_cnn(seed): return build_cnn(10, **ARCHITECTURES[arch], seed=seed)
+    def fresh_cnn(seed): return build_cnn(10, **ARCHITECTURES[arch], seed=seed, precision=precision)
 
     class Progress(keras.callbacks.Callback):
         def __init__(self, label): super().__init__(); self.label = label

@@ -305,6 +305,8 @@ def train_cnn(model:keras.Model, # a model from build_cnn (frozen layers stay fr
     def compiled(m):
         opt = FusedAdam() if optimizer == 'adam' else keras.optimizers.get(optimizer)
         if learning_rate is not None: opt.learning_rate = learning_rate
+        if any(getattr(l, 'dtype_policy', None) is not None and l.dtype_policy.name == 'mixed_float16' for l in _all_layers(m)):
+            opt = keras.optimizers.LossScaleOptimizer(opt)  # float16 gradients need loss scaling; bfloat16's range does not
         # Compiling here also makes any earlier change of `trainable` take effect (see the freeze notebook).
         m.compile(optimizer=opt, loss='sparse_categorical_crossentropy', metrics=['accuracy'],
                   steps_per_execution=steps_per_execution or _execution_steps(cache_features, len(x_train), batch_size))
