@@ -6,7 +6,7 @@
 __all__ = ['keras', 'PATHS', 'layer_costs', 'step_flops', 'matmul_gflops', 'describe_device', 'measure_path', 'run_share',
            'run_bench', 'bench_markdown', 'write_bench']
 
-# %% ../nbs/08_bench.ipynb #30167710
+# %% ../nbs/08_bench.ipynb #de135360
 import json
 import os
 import platform
@@ -23,7 +23,7 @@ from .data import atomic_write, import_keras
 
 keras = import_keras()
 
-# %% ../nbs/08_bench.ipynb #5f433a90
+# %% ../nbs/08_bench.ipynb #86d06969
 def _act_ops(activation):
     name = getattr(activation, '__name__', '')
     return {'linear': 0, 'softmax': 3}.get(name, 1)
@@ -74,7 +74,7 @@ def step_flops(model:keras.Model, # a model from build_cnn, frozen or not
         below_trains = below_trains or r['trainable']
     return dict(forward=forward, backward=backward, training=forward + backward, inference=inference)
 
-# %% ../nbs/08_bench.ipynb #4c2e9025
+# %% ../nbs/08_bench.ipynb #a784d61f
 from .cnn import PRECISIONS
 
 def matmul_gflops(precision:str='float32', # 'float32', 'bfloat16' or 'float16'
@@ -108,7 +108,7 @@ def describe_device() -> dict:
     return dict(kind='CPU', name=cpu, low_precision='bfloat16' if bf16 else None,
                 bf16_instructions=sorted(flags & {'avx512_bf16', 'amx_bf16', 'amx_tile'}), **info)
 
-# %% ../nbs/08_bench.ipynb #b49dc7ff
+# %% ../nbs/08_bench.ipynb #424ef395
 PATHS = {
     'end_to_end': 'every layer trains (training from scratch)',
     'frozen': 'convolutions frozen; the dense layers train, through the convolutions',
@@ -158,7 +158,7 @@ def measure_path(path:str, # one of PATHS
                flops_per_image=flops, gflops=flops * n / seconds / 1e9)
     return row
 
-# %% ../nbs/08_bench.ipynb #bbc4dbd6
+# %% ../nbs/08_bench.ipynb #e7dbce8e
 def _in_child(spec:dict) -> dict:
     "Run `measure_path` in a new Python process; return its row with the process's peak resident memory."
     env = {**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '3'}
@@ -255,7 +255,7 @@ def run_bench(data:str='auto', # 'auto', 'full', 'sample' or a path, as for `tra
             f"({result['run_share']['share']:.0%})")
     return result
 
-# %% ../nbs/08_bench.ipynb #8a8c5ace
+# %% ../nbs/08_bench.ipynb #84391b7f
 def bench_markdown(result:dict) -> str:
     "A benchmark result as Markdown: the device, the paths, the ratios and the default run's share."
     d = result['device']
