@@ -46,13 +46,15 @@ def _seeds(text):
     if len(set(seeds)) != len(seeds): raise argparse.ArgumentTypeError(f'seeds repeat in {text!r}')
     return seeds
 
-def _approaches(text):
-    from transfer_mnist.experiment import APPROACHES
-    chosen = [a.strip() for a in text.split(',') if a.strip()]
-    unknown = [a for a in chosen if a not in APPROACHES]
-    if unknown or not chosen:
-        raise argparse.ArgumentTypeError(f"unknown approach {unknown[0] if unknown else text!r}: choose from {','.join(APPROACHES)}")
-    return chosen
+def _one_or_more(what, allowed):
+    "An argparse type: a comma-separated list of names, each one of `allowed` (a dict or list), named `what` in errors."
+    def parse(text):
+        chosen = [a.strip() for a in text.split(',') if a.strip()]
+        unknown = [a for a in chosen if a not in allowed]
+        if unknown or not chosen:
+            raise argparse.ArgumentTypeError(f"unknown {what} {unknown[0] if unknown else text!r}: choose from {','.join(allowed)}")
+        return chosen
+    return parse
 
 def _writable_folder(text):
     "A folder that exists and is writable, or can be created: checked without creating anything."
@@ -69,24 +71,9 @@ def _writable_file(text):
     _writable_folder(str(path.parent))
     return path
 
-def _precisions(text):
-    from transfer_mnist.bench import PRECISIONS
-    chosen = [p.strip() for p in text.split(',') if p.strip()]
-    unknown = [p for p in chosen if p not in PRECISIONS]
-    if unknown or not chosen:
-        raise argparse.ArgumentTypeError(f"unknown precision {unknown[0] if unknown else text!r}: choose from {','.join(PRECISIONS)}")
-    return chosen
-
-def _archs(text):
-    from transfer_mnist.cnn import ARCHITECTURES
-    chosen = [a.strip() for a in text.split(',') if a.strip()]
-    unknown = [a for a in chosen if a not in ARCHITECTURES]
-    if unknown or not chosen:
-        raise argparse.ArgumentTypeError(f"unknown architecture {unknown[0] if unknown else text!r}: choose from {','.join(ARCHITECTURES)}")
-    return chosen
-
 def make_parser() -> argparse.ArgumentParser:
     "The `transfer-mnist` argument parser."
+    from transfer_mnist.cnn import ARCHITECTURES, PRECISIONS
     from transfer_mnist.experiment import APPROACHES
     parser = argparse.ArgumentParser(prog='transfer-mnist', description='Transfer learning on MNIST, as in the classic Keras lab.')
     sub = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
@@ -101,7 +88,7 @@ def make_parser() -> argparse.ArgumentParser:
     run.add_argument('--epochs', type=_positive, default=1, help='epochs of every training (default 1)')
     run.add_argument('--batch-size', type=_positive, default=128, help='images per step (default 128)')
     run.add_argument('--seeds', type=_seeds, default=[0, 1, 2], help="random seeds, one run each (default '0,1,2')")
-    run.add_argument('--approaches', type=_approaches, default=list(APPROACHES),
+    run.add_argument('--approaches', type=_one_or_more('approach', APPROACHES), default=list(APPROACHES),
                      help=f"which approaches to compare (default '{','.join(APPROACHES)}')")
     run.add_argument('--digits-a', type=_digits, default='0-4', help="digits of the first task (default '0-4')")
     run.add_argument('--digits-b', type=_digits, default='5-9', help="digits of the second task (default '5-9')")
@@ -128,10 +115,10 @@ def make_parser() -> argparse.ArgumentParser:
     bench.add_argument('--quick', action='store_true',
                        help='a check that it works, not a measurement: the sample, one timed epoch, float32')
     bench.add_argument('--data', default='auto', metavar='SOURCE', help="as for run (default 'auto'; 'sample' with --quick)")
-    bench.add_argument('--precision', type=_precisions, default=None,
+    bench.add_argument('--precision', type=_one_or_more('precision', PRECISIONS), default=None,
                        help="comma-separated, of float32, bfloat16, float16 (default: float32 and the device's low "
                             "precision: bfloat16 on CPUs with bf16 instructions, float16 on GPUs)")
-    bench.add_argument('--arch', type=_archs, default=['seed', 'pooled'], help="networks to time (default 'seed,pooled')")
+    bench.add_argument('--arch', type=_one_or_more('architecture', ARCHITECTURES), default=['seed', 'pooled'], help="networks to time (default 'seed,pooled')")
     bench.add_argument('--epochs', type=_positive, default=None, help='timed epochs after a warm-up (default 3; 1 with --quick)')
     bench.add_argument('--output', type=_writable_file, default='transfer-mnist-bench.json', metavar='FILE',
                        help='the JSON file to write (default transfer-mnist-bench.json)')
