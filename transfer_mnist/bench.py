@@ -130,7 +130,6 @@ def measure_path(path:str, # one of PATHS
     from transfer_mnist.freeze import freeze
     from transfer_mnist.train import extract_features, train_cnn
     if path not in PATHS: raise ValueError(f"path must be one of {list(PATHS)}, received {path!r}.")
-    if precision not in PRECISIONS: raise ValueError(f"precision must be one of {list(PRECISIONS)}, received {precision!r}.")
     if epochs < 1: raise ValueError(f"epochs must be at least 1, received {epochs}.")
     _, (train, test) = transfer_split(data)
     model = build_cnn(10, **ARCHITECTURES[arch], seed=seed, precision=precision)
@@ -143,12 +142,11 @@ def measure_path(path:str, # one of PATHS
         seconds, all_seconds = float(np.median(result.epoch_seconds[1:])), result.epoch_seconds
         row.update(test_accuracy=result.test_accuracy, extract_seconds=result.extract_seconds if path == 'cached' else None)
     else:
-        costs = step_flops(model)
         if path == 'extract':
             flops = sum(2 * r['multiply_adds'] + r['elementwise'] for r in layer_costs(model.get_layer('features')))
             run = lambda: extract_features(model, train[0])
         else:
-            flops, x = costs['inference'], preprocess(train[0])
+            flops, x = step_flops(model)['inference'], preprocess(train[0])
             run = lambda: model.predict(x, batch_size=256, verbose=0)
         all_seconds = []
         for _ in range(1 + epochs):
@@ -159,12 +157,13 @@ def measure_path(path:str, # one of PATHS
     return row
 
 # %% ../nbs/08_bench.ipynb #e7dbce8e
+def _quiet_env(): return {**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '3'}  # child processes: no TensorFlow notices
+
 def _in_child(spec:dict) -> dict:
-    "Run `measure_path` in a new Python process; return its row with the process's peak resident memory."
-    env = {**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '3'}
+    "Run `measure_path` in a new Python process (building its network checks the precision); return its row with the process's peak resident memory."
     code = ('import json, sys; from transfer_mnist.bench import _child; print(json.dumps(_child(json.loads(sys.argv[1]))))')
     with tempfile.TemporaryFile('w+') as err:
-        proc = subprocess.Popen([sys.executable, '-c', code, json.dumps(spec)], stdout=subprocess.PIPE, stderr=err, text=True, env=env)
+        proc = subprocess.Popen([sys.executable, '-c', code, json.dumps(spec)], stdout=subprocess.PIPE, stderr=err, text=True, env=_quiet_env())
         out = proc.stdout.read(); proc.stdout.close()
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -188,7 +187,7 @@ def run_share(data:str='auto', # the --data of `transfer-mnist run`
         start = time.perf_counter()
         proc = subprocess.run([sys.executable, '-c', 'import sys; from transfer_mnist.cli import main; sys.exit(main())',
                                'run', '--data', data, '--output', folder], capture_output=True, text=True,
-                              env={**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '3'})
+                              env=_quiet_env())
         wall = time.perf_counter() - start
         if proc.returncode: raise RuntimeError(f'transfer-mnist run failed (exit code {proc.returncode}):\n{proc.stderr[-3000:]}')
         report = json.loads((Path(folder)/'report.json').read_text())

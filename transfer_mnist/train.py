@@ -252,9 +252,8 @@ class EpochCheckpoint(keras.callbacks.Callback):
         for p in [self.state_path, *self.folder.glob('epoch*.weights.h5')]: p.unlink(missing_ok=True)
         if self.folder.exists() and not any(self.folder.iterdir()): self.folder.rmdir()
 
-def _execution_steps(cached, n, batch_size):
-    "Batches a call of the compiled step runs: on cached features the largest divisor of an epoch's batches up to 16."
-    steps = -(-n // batch_size)
+def _execution_steps(cached, steps):
+    "Batches a call of the compiled step runs: on cached features the largest divisor of an epoch's `steps` up to 16."
     return max(k for k in range(1, 17) if steps % k == 0) if cached else 1
 
 def train_cnn(model:keras.Model, # a model from build_cnn (frozen layers stay frozen)
@@ -309,7 +308,7 @@ def train_cnn(model:keras.Model, # a model from build_cnn (frozen layers stay fr
             opt = keras.optimizers.LossScaleOptimizer(opt)  # float16 gradients need loss scaling; bfloat16's range does not
         # Compiling here also makes any earlier change of `trainable` take effect (see the freeze notebook).
         m.compile(optimizer=opt, loss='sparse_categorical_crossentropy', metrics=['accuracy'],
-                  steps_per_execution=steps_per_execution or _execution_steps(cache_features, len(x_train), batch_size))
+                  steps_per_execution=steps_per_execution or _execution_steps(cache_features, steps))
         return m
     start = time.perf_counter()
     extract_seconds = 0.0
@@ -337,7 +336,7 @@ def train_cnn(model:keras.Model, # a model from build_cnn (frozen layers stay fr
         callbacks.append(checkpoint)
     n_curve = min(curve_size, len(x_test))
     clock = TrainClock((x_test_fit[:n_curve], y_test[:n_curve]) if curve_points else None, max(curve_points, 1),
-                       steps=-(-len(x_train) // batch_size))
+                       steps=steps)
     fit_start = time.perf_counter()
     history = trained.fit(batches.dataset(epochs), epochs=epochs, initial_epoch=initial_epoch, steps_per_epoch=len(batches),
                           validation_data=(x_test_fit, y_test), validation_batch_size=1024, shuffle=False,
