@@ -266,6 +266,7 @@ def train_cnn(model:keras.Model, # a model from build_cnn (frozen layers stay fr
               seed:int=0, # seeds shuffling and dropout (keras.utils.set_random_seed), so a run repeats
               cache_features:bool=False, # train the dense layers on cached features (needs 'features' frozen)
               cache_dtype:str='float32', # dtype of the cached features ('float16' halves their memory)
+              validate:bool=True, # evaluate on `test` after every epoch (False: only at the end, for runs of many short epochs)
               curve_points:int=0, # learning-curve points an epoch (0: only the epoch ends)
               curve_size:int=2000, # test images the mid-epoch curve points are measured on
               steps_per_execution:int=None, # batches a call of the compiled step runs (must divide the batches an epoch); None: see above
@@ -339,7 +340,7 @@ def train_cnn(model:keras.Model, # a model from build_cnn (frozen layers stay fr
                        steps=steps)
     fit_start = time.perf_counter()
     history = trained.fit(batches.dataset(epochs), epochs=epochs, initial_epoch=initial_epoch, steps_per_epoch=len(batches),
-                          validation_data=(x_test_fit, y_test), validation_batch_size=1024, shuffle=False,
+                          validation_data=(x_test_fit, y_test) if validate else None, validation_batch_size=1024, shuffle=False,
                           callbacks=[clock] + callbacks, verbose=verbose)
     if resume_dir is not None: checkpoint.remove()  # finished: a rerun starts afresh
     fit_seconds = time.perf_counter() - fit_start + extract_seconds

@@ -1,0 +1,64 @@
+"""End to end: `transfer-mnist study --quick`, as CI runs it, then a real Ctrl-C and a resume.
+
+The study saves its progress after every training; these tests check that a study stopped by SIGINT
+keeps what finished, that the same command resumes it without training anything twice, and that the
+resumed study gives exactly the numbers of an uninterrupted one (each training depends only on its seed
+and on the saved base networks).
+"""
+import json
+import signal
+import subprocess
+
+from test_cli import COMMAND, run
+
+FILES = ['baseA-seed0.keras', 'baseB-seed0.keras', 'data_efficiency.png', 'study.json', 'study.md', 'transferability.png']
+JOBS = 2 + 3 * 4 + 2 * 3  # the bases; AnB, AnB+, BnB, BnB+ at 3 cuts; scratch, frozen, fine-tuned at 2 subset sizes
+
+
+def accuracies(study): return {(r['variant'], r['n'], r['size'], r['seed']): r['test_accuracy'] for r in study['runs']}
+
+
+def test_quick_study_then_interrupted_and_resumed(tmp_path):
+    whole = tmp_path/'whole'
+    r = run('study', '--quick', '--output', str(whole))
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in whole.iterdir()) == FILES
+    study = json.loads((whole/'study.json').read_text())
+    assert study['data'] == 'the shipped sample' and study['interrupted'] is False and study['not_run'] == []
+    assert len(study['runs']) == JOBS and study['settings']['sizes'] == [10, 100, 2500]
+    assert set(study['transferability']) == {'baseB', 'AnB', 'AnB+', 'BnB', 'BnB+'}
+    assert set(study['efficiency']) == {'scratch', 'frozen', 'finetuned'}
+    assert str(tmp_path) not in (whole/'study.json').read_text()  # no path of this machine in a publishable result
+    assert f'[{JOBS}/{JOBS}]' in r.stdout and '| n | copied layers | AnB | AnB+ | BnB | BnB+ |' in r.stdout
+
+    stopped = tmp_path/'stopped'
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # see test_cli.test_ctrl_c_keeps_what_finished
+    try:
+        proc = subprocess.Popen([str(COMMAND), 'study', '--quick', '--output', str(stopped)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    finally: signal.signal(signal.SIGINT, previous)
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if line.startswith('[5/'): break
+    proc.send_signal(signal.SIGINT)
+    rest, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130, err
+    assert 'run the same command again to resume' in rest
+    saved = json.loads((stopped/'study.json').read_text())
+    assert saved['interrupted'] is True and 5 <= len(saved['runs']) < JOBS
+    assert len(saved['runs']) + len(saved['not_run']) == JOBS
+    assert not list(stopped.glob('*.tmp')) and not list(stopped.glob('.*'))
+
+    again = run('study', '--quick', '--output', str(stopped))
+    assert again.returncode == 0, again.stderr
+    assert f"resuming the study in {stopped}: {len(saved['runs'])} trainings already done" in again.stdout
+    trained = [l for l in again.stdout.splitlines() if l.startswith('[')]
+    assert len(trained) == JOBS - len(saved['runs'])  # nothing finished trains twice
+    resumed = json.loads((stopped/'study.json').read_text())
+    assert resumed['interrupted'] is False and resumed['not_run'] == []
+    assert accuracies(resumed) == accuracies(study)
+
+    other = run('study', '--quick', '--epochs', '2', '--output', str(stopped))
+    assert other.returncode == 2
+    assert 'holds a study with other settings (they differ in epochs)' in other.stderr.strip().splitlines()[-1]
