@@ -145,8 +145,8 @@ def make_parser() -> argparse.ArgumentParser:
                                        "labelled B images, from scratch and by transfer. Resumes an interrupted study "
                                        "in DIR; writes study.json, study.md and two figures there.")
     study.add_argument('--quick', action='store_true',
-                       help=f"a small study to check that it works: the sample, one seed, one epoch, sizes 10,100,all "
-                            f"(each setting still overrides)")
+                       help="a small study to check that it works: the sample, one seed, one epoch, sizes 10,100,all "
+                            "(each setting still overrides)")
     study.add_argument('--data', default=None, metavar='SOURCE', help="as for run (default 'auto'; 'sample' with --quick)")
     study.add_argument('--arch', default='pooled', choices=['seed', 'pooled'],
                        help="'pooled': Keras's variant (default); 'seed': the lab's network")

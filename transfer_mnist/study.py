@@ -164,14 +164,13 @@ class Study:
         lines = [f"Transferability: test accuracy on digits {s['digits_b']} ({_plural(len(s['seeds']), 'seed')})\n",
                  '| n | copied layers | ' + ' | '.join(TRANSFERS) + ' |', '|---:|---|' + '---:|' * len(TRANSFERS)]
         if 'baseB' in t: lines.append(f"| 0 | none (baseB) | {fmt(t['baseB'])} |" + ' |' * (len(TRANSFERS) - 1))
-        for n, cut in enumerate(s['cuts'], 1):
+        for n in range(1, len(s['cuts']) + 1):
             lines.append(f"| {n} | {', '.join(s['cuts'][:n])} | " + ' | '.join(fmt(t.get(v, {}).get(n)) for v in TRANSFERS) + ' |')
         lines += ['', f"Data efficiency: test accuracy on digits {s['digits_b']} against labelled training images\n",
                   '| images | ' + ' | '.join(EFFICIENCY) + ' |', '|---:|' + '---:|' * len(EFFICIENCY)]
         for size in s['sizes']:
             lines.append(f'| {size:,} | ' + ' | '.join(fmt(e.get(a, {}).get(size)) for a in EFFICIENCY) + ' |')
-        minutes = self.seconds / 60
-        lines.append(f"\n{len(self.runs)} trainings, {minutes:.1f} minutes of wall-clock time in all.")
+        lines.append(f"\n{len(self.runs)} trainings, {self.seconds / 60:.1f} minutes of wall-clock time in all.")
         if self.not_run:
             lines.append(f"Not run ({'interrupted' if self.interrupted else 'skipped'}): {len(self.not_run)} trainings, "
                          f"from {self.not_run[0]}.")
@@ -273,7 +272,7 @@ def run_study(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist retur
         if s < n_b: labelled_subset(task_b[0][1], s, seeds[0])  # every digit has enough images: fail now, not in an hour
     probe = build_cnn(10, **ARCHITECTURES[arch])
     cuts = cut_points(probe)
-    features_cut = len([l for l in weight_layers(probe) if l in weight_layers(probe.get_layer('features'))])
+    features_cut = len(weight_layers(probe.get_layer('features')))  # cut n = 2: the lab's frozen convolutions
     settings = dict(arch=arch, epochs=epochs, batch_size=batch_size, seeds=seeds, digits_a=digits_label(digits_a),
                     digits_b=digits_label(digits_b), sizes=sizes, min_steps=min_steps, cache=cache, precision=precision,
                     cuts=cuts, features_cut=features_cut, n_train_a=n_a, n_train_b=n_b, n_test_b=len(task_b[1][1]),

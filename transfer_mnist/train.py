@@ -341,10 +341,11 @@ def train_cnn(model:keras.Model, # a model from build_cnn (frozen layers stay fr
     if cache_features:
         # one table of the training and test images' features; the head reads its rows by index
         n_features = int(np.prod(model.get_layer('features').output.shape[1:]))
-        table = _aligned_empty((len(x_train) + len(x_test), n_features), cache_dtype)
+        with_test = validate or curve_points  # the test images' features, only where validation or the curve reads them
+        table = _aligned_empty((len(x_train) + (len(x_test) if with_test else 0), n_features), cache_dtype)
         extract_features(model, x_train, cache_dtype, out=table[:len(x_train)])
         extract_seconds = time.perf_counter() - start
-        extract_features(model, x_test, cache_dtype, out=table[len(x_train):])  # for validation: not counted as training
+        if with_test: extract_features(model, x_test, cache_dtype, out=table[len(x_train):])  # not counted as training
         trained = compiled(_head(model, table, seed))
         rows = np.arange(len(table), dtype=np.int32)
         x_test_fit = rows[len(x_train):]
