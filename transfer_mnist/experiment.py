@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import atomic_write, digits_label, parse_digits, preprocess, split_digits, transfer_split
+from .data import atomic_write, digits_label, parse_digits, split_digits, transfer_split
 from .cnn import ARCHITECTURES, PRECISIONS, build_cnn, copy_cnn, keras
 from .freeze import freeze, unfreeze
 from .train import train_cnn
@@ -41,7 +41,8 @@ def _after(first, second, target):
     return dict(train_seconds=seconds, epoch_seconds=first.epoch_seconds + second.epoch_seconds,
                 epochs=first.epochs + second.epochs, curve=curve, seconds_to_target=reach,
                 samples_per_second=second.n_train * (first.epochs + second.epochs) / seconds,
-                fit_seconds=first.fit_seconds + second.fit_seconds, extract_seconds=first.extract_seconds)
+                fit_seconds=first.fit_seconds + second.fit_seconds, extract_seconds=first.extract_seconds,
+                trace_seconds=first.trace_seconds + second.trace_seconds)
 
 def _use_cache(cache, model, n_train, epochs):
     if cache in ('on', True): return True
@@ -150,7 +151,6 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
                                  backend=keras.backend.backend(), processor=platform.machine(),
                                  devices=[d.name for d in __import__('tensorflow').config.list_logical_devices()]))
     exp = Experiment(settings=settings, runs=[])
-    x_test_b = preprocess(task_b[1][0])  # for the first seed's predictions, drawn in the figures
     todo = [(a, s) for s in seeds for a in ['base'] + list(approaches)]
     common = dict(epochs=epochs, batch_size=batch_size, curve_points=curve_points)
     def fresh_cnn(seed): return build_cnn(10, **ARCHITECTURES[arch], seed=seed, precision=precision)
@@ -194,8 +194,7 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
                                        callbacks=[Progress(f'reference on digits {digits_a} and {digits_b}')], **common)
                 record(approach, seed, result, before)
                 if seed == seeds[0]:
-                    predictions = result.model.predict(x_test_b, batch_size=1024, verbose=0)
-                    exp.details.setdefault('predictions', {})[approach] = predictions.argmax(-1)
+                    exp.details.setdefault('predictions', {})[approach] = result.predictions  # drawn in the figures
         exp.details['test_b'] = task_b[1]
     except KeyboardInterrupt:
         exp.interrupted = True
