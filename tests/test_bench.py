@@ -32,6 +32,12 @@ def test_quick_bench_runs_every_path_and_writes_json(tmp_path):
     assert set(result['ratios']) == {'seed/float32', 'pooled/float32'}
     assert set(result['ratios']['pooled/float32']) == {'frozen_vs_end_to_end', 'cached_vs_end_to_end', 'end_to_end_vs_matmul'}
     assert 'run_share' not in result  # quick mode skips the default run
+    [step] = result['step_breakdown']  # the seed network's step, opened, in float32
+    assert (step['arch'], step['precision'], step['batch_size']) == ('seed', 'float32', 128)
+    parts = [p['part'] for p in step['parts']]
+    assert parts[0] == 'whole step' and 'conv2 backward' in parts and parts[-1] == 'optimizer update'
+    assert sum(p['flops'] for p in step['parts'][1:]) == step['parts'][0]['flops'] == 128 * seed['end_to_end']['flops_per_image']
+    assert '| conv2 backward |' in r.stdout
     assert '| pooled | float32 | cached |' in r.stdout and f'wrote {out}' in r.stdout
 
 

@@ -296,6 +296,9 @@ def atomic_write(path, # the file to write
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix='.tmp')
     try:
         with os.fdopen(fd, mode) as f: yield f
+        # mkstemp makes the file private (0600): give it the permissions a plain open() would, or the replaced file's
+        umask = os.umask(0); os.umask(umask)
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp); raise
