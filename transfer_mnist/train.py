@@ -356,6 +356,7 @@ def train_cnn(model:keras.Model, # a model from build_cnn (frozen layers stay fr
     x_train, y_train = np.asarray(train[0]), np.asarray(train[1]).astype(np.int32)
     if x_train.ndim == 3: x_train = x_train[..., None]
     x_test, y_test = preprocess(*test)
+    if not len(y_test): raise ValueError("test has no images: train_cnn scores the model on them; give it at least one.")
     _check_labels(model, y_train, 'training'); _check_labels(model, y_test, 'test')
     if cache_features and model.get_layer('features').trainable_weights:
         raise ValueError("cache_features=True needs the convolutions frozen, or their features change as they train: "
