@@ -93,11 +93,15 @@ def matmul_gflops(precision:str='float32', # 'float32', 'bfloat16' or 'float16'
     import tensorflow as tf
     a = tf.cast(tf.random.stateless_uniform((n, n), seed=(0, 0)), precision)
     product = tf.function(lambda: tf.matmul(a, a)[0, 0])  # one element back: waits for the product, copies nothing
-    product().numpy()
+    return 2 * n ** 3 / _median_seconds(lambda: product().numpy(), repeats) / 1e9
+
+def _median_seconds(fn, repeats:int) -> float:
+    "Median wall-clock seconds of `repeats` calls of `fn`, after one call that warms it up (tracing, first allocations)."
+    fn()
     times = []
     for _ in range(repeats):
-        start = time.perf_counter(); product().numpy(); times.append(time.perf_counter() - start)
-    return 2 * n ** 3 / float(np.median(times)) / 1e9
+        start = time.perf_counter(); fn(); times.append(time.perf_counter() - start)
+    return float(np.median(times))
 
 def describe_device() -> dict:
     "What the benchmark runs on: GPUs if TensorFlow sees any, else the CPU, and which low precisions it supports."
@@ -178,12 +182,7 @@ def step_breakdown(arch:str='seed', # 'seed' or 'pooled'
     from transfer_mnist.cnn import ARCHITECTURES, _all_layers, build_cnn
     from transfer_mnist.train import FusedAdam
     model = build_cnn(10, **ARCHITECTURES[arch], seed=seed, precision=precision)
-    def timed(fn):
-        fn()
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter(); fn(); times.append(time.perf_counter() - start)
-        return float(np.median(times))
+    def timed(fn): return _median_seconds(fn, repeats)
     rng = np.random.default_rng(seed)
     def noise(shape, dtype): return tf.cast(rng.standard_normal(tuple(shape)).astype(np.float32) * 1e-3, dtype)
     x = tf.constant(rng.random((batch_size,) + tuple(model.input.shape[1:])).astype(np.float32))

@@ -31,7 +31,7 @@ class Scorer:
                  batch_size:int=1024,
                  like:'Scorer'=None): # a scorer of the same model and kind of inputs, whose traced function to share
         import tensorflow as tf
-        self.n = len(y)
+        x, self.n = np.asarray(x), len(y)
         self.batches = [(tf.constant(x[i:i + batch_size]), tf.constant(np.asarray(y[i:i + batch_size], np.int32)))
                         for i in range(0, len(x), batch_size)]
         def score(xb, yb):
@@ -40,7 +40,7 @@ class Scorer:
             loss = keras.losses.sparse_categorical_crossentropy(yb, probabilities)  # the loss train_cnn compiles
             return tf.reduce_sum(loss), tf.reduce_sum(tf.cast(tf.equal(guess, yb), tf.int32)), guess
         # any batch size: one trace
-        spec = [tf.TensorSpec((None,) + np.shape(x)[1:], tf.as_dtype(np.asarray(x).dtype)), tf.TensorSpec((None,), tf.int32)]
+        spec = [tf.TensorSpec((None,) + x.shape[1:], tf.as_dtype(x.dtype)), tf.TensorSpec((None,), tf.int32)]
         self._score = like._score if like is not None else tf.function(score, input_signature=spec)
     def __call__(self) -> tuple: # (mean loss, accuracy, predicted class of every input)
         loss, right, guesses = 0.0, 0, []
@@ -250,7 +250,7 @@ class ShuffledBatches:
         # flat_map leaves the length unknown to keras, which then keeps one iterator instead of making a new one
         # at each epoch's end (whose teardown stalled the next epoch)
         per_epoch = lambda e: tf.data.Dataset.range(steps).map(lambda i: (e, i))
-        # no autotuning: its thread made fit's return stall for about 4 s in most runs (see the text)
+        # no autotuning: its thread made fit's return stall for about 4 s (see the text)
         options = tf.data.Options()
         options.autotune.enabled = False
         return tf.data.Dataset.range(len(orders)).flat_map(per_epoch).map(batch).prefetch(2).with_options(options)
