@@ -56,3 +56,13 @@ def test_bench_refuses_a_folder_as_output(tmp_path):
     r = run('bench', '--quick', '--output', str(tmp_path))
     assert r.returncode == 2
     assert 'is a folder' in r.stderr.strip().splitlines()[-1]
+
+
+def test_run_share_times_the_default_run_in_the_precision_auto_picks():
+    from transfer_mnist.bench import run_share
+    from transfer_mnist.cnn import resolve_precision
+    s = run_share('sample')  # the default run (three seeds, every approach), on the sample
+    assert s['precision'] == resolve_precision('auto')[0]
+    assert 0 <= s['trace_seconds'] < s['training_seconds'] < s['wall_seconds'], s
+    assert s['step_seconds'] == pytest.approx(s['training_seconds'] - s['trace_seconds'])
+    assert 0 < s['share'] < 1, s

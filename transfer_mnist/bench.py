@@ -83,7 +83,7 @@ def step_flops(model:keras.Model, # a model from build_cnn, frozen or not
     return dict(forward=forward, backward=backward, training=forward + backward, inference=sum(r['inference'] for r in rows))
 
 # %% ../nbs/08_bench.ipynb #a784d61f
-from .cnn import PRECISIONS
+from .cnn import PRECISIONS, cpu_flags, resolve_precision
 
 def matmul_gflops(precision:str='float32', # 'float32', 'bfloat16' or 'float16'
                   n:int=2048, # side of the square matrices
@@ -104,18 +104,19 @@ def _median_seconds(fn, repeats:int) -> float:
     return float(np.median(times))
 
 def describe_device() -> dict:
-    "What the benchmark runs on: GPUs if TensorFlow sees any, else the CPU, and which low precisions it supports."
+    "What the benchmark runs on: GPUs if TensorFlow sees any, else the CPU; which low precision it supports, and what 'auto' picks."
     import tensorflow as tf
     gpus = tf.config.list_physical_devices('GPU')
-    info = dict(tensorflow=tf.__version__, keras=keras.__version__, python=platform.python_version(), cores=os.cpu_count())
+    auto, why = resolve_precision('auto')
+    info = dict(tensorflow=tf.__version__, keras=keras.__version__, python=platform.python_version(), cores=os.cpu_count(),
+                auto_precision=auto, auto_precision_reason=why)
     if gpus:
         names = [tf.config.experimental.get_device_details(g).get('device_name', g.name) for g in gpus]
         return dict(kind='GPU', name=', '.join(names), low_precision='float16', **info)
-    cpu, flags = platform.processor() or platform.machine(), set()
+    cpu, flags = platform.processor() or platform.machine(), cpu_flags()
     if Path('/proc/cpuinfo').exists():
-        for line in Path('/proc/cpuinfo').read_text().splitlines():
-            if line.startswith('model name'): cpu = line.split(':', 1)[1].strip()
-            if line.startswith('flags'): flags = set(line.split(':', 1)[1].split())
+        cpu = next((l.split(':', 1)[1].strip() for l in Path('/proc/cpuinfo').read_text().splitlines()
+                    if l.startswith('model name')), cpu)
     bf16 = bool(flags & {'avx512_bf16', 'amx_bf16'})
     return dict(kind='CPU', name=cpu, low_precision='bfloat16' if bf16 else None,
                 bf16_instructions=sorted(flags & {'avx512_bf16', 'amx_bf16', 'amx_tile'}), **info)
@@ -242,12 +243,14 @@ def _child(spec):
     return measure_path(spec['path'], spec['arch'], spec['precision'], data, epochs=spec['epochs'])
 
 def run_share(data:str='auto', # the --data of `transfer-mnist run`
+              precision:str=None, # its --precision (default: none given, so 'auto')
              ) -> dict:
     "Wall time of the default `transfer-mnist run`, start-up included, against the seconds its report spent in training steps."
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
         proc = subprocess.run([sys.executable, '-c', 'import sys; from transfer_mnist.cli import main; sys.exit(main())',
-                               'run', '--data', data, '--output', folder], capture_output=True, text=True,
+                               'run', '--data', data, '--output', folder] + (['--precision', precision] if precision else []),
+                              capture_output=True, text=True,
                               env=_quiet_env())
         wall = time.perf_counter() - start
         if proc.returncode: raise RuntimeError(f'transfer-mnist run failed (exit code {proc.returncode}):\n{proc.stderr[-3000:]}')
@@ -258,8 +261,8 @@ def run_share(data:str='auto', # the --data of `transfer-mnist run`
                          for r in report['runs']))
     training, trace = own('train_seconds'), own('trace_seconds')
     # tracing the steps' graphs is part of the report's training seconds, but not a training step
-    return dict(wall_seconds=wall, training_seconds=training, trace_seconds=trace, step_seconds=training - trace,
-                share=(training - trace) / wall)
+    return dict(precision=report['settings']['precision'], wall_seconds=wall, training_seconds=training, trace_seconds=trace,
+                step_seconds=training - trace, share=(training - trace) / wall)
 
 def _ratios(rows, matmul):
     out = {}
@@ -318,9 +321,12 @@ def run_bench(data:str='auto', # 'auto', 'full', 'sample' or a path, as for `tra
         log(f"{archs[0]} {precision} step: " + ', '.join(f"{p['part']} {p['seconds'] * 1e3:.2f} ms" for p in b['parts']))
     if share:
         log('timing the default transfer-mnist run ...')
-        result['run_share'] = run_share(data)
-        s = result['run_share']
-        log(f"default run: {s['step_seconds']:.0f} s in training steps in {s['wall_seconds']:.0f} s ({s['share']:.0%})")
+        result['run_share'] = [run_share(data)]
+        if result['run_share'][0]['precision'] != 'float32' and 'float32' in precisions:  # and in float32, to compare
+            log('timing it again with --precision float32 ...')
+            result['run_share'].append(run_share(data, 'float32'))
+        for s in result['run_share']:
+            log(f"default run, {s['precision']}: {s['step_seconds']:.0f} s in training steps in {s['wall_seconds']:.0f} s ({s['share']:.0%})")
     return result
 
 # %% ../nbs/08_bench.ipynb #84391b7f
@@ -347,9 +353,10 @@ def bench_markdown(result:dict) -> str:
                   '', '| part | ms | share of the step | GFLOP/s | of the matrix product |', '|---|---:|---:|---:|---:|']
         lines += [f"| {p['part']} | {p['seconds'] * 1e3:.2f} | {p['seconds'] / whole:.0%} | {p['gflops']:.0f} | "
                   f"{p['gflops'] / fast if fast else float('nan'):.2f} |" for p in b['parts']]
-    if 'run_share' in result:
-        s = result['run_share']
-        lines += ['', f"Default `transfer-mnist run`: {s['step_seconds']:.0f} s in training steps out of "
+    shares = result.get('run_share', [])
+    for i, s in enumerate([shares] if isinstance(shares, dict) else shares):  # one dict in results before 'auto'
+        what = 'Default `transfer-mnist run`' if i == 0 else f"The same with `--precision {s['precision']}`"
+        lines += ['', f"{what} ({s.get('precision', 'float32')}): {s['step_seconds']:.0f} s in training steps out of "
                       f"{s['wall_seconds']:.0f} s of wall time ({s['share']:.0%}); the training seconds of its report "
                       f"({s['training_seconds']:.0f} s) also count {s['trace_seconds']:.0f} s of tracing the steps' graphs."]
     return '\n'.join(lines)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import atomic_write, digits_label, parse_digits, split_digits, transfer_split
-from .cnn import ARCHITECTURES, PRECISIONS, build_cnn, copy_cnn, keras
+from .cnn import ARCHITECTURES, build_cnn, copy_cnn, keras, resolve_precision
 from .freeze import freeze, unfreeze
 from .train import train_cnn
 
@@ -124,7 +124,7 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
                    cache='auto', # cache features for the frozen approach: 'auto', 'on' or 'off'
                    head='auto', # the frozen transfer's dense layers: 'keep' the base's, 'new' ones, or 'auto' (see above)
                    finetune_lr:float=1e-4, # learning rate of the fine-tuned approach (adam's default is 1e-3)
-                   precision:str='float32', # 'float32', 'bfloat16' or 'float16': see build_cnn
+                   precision:str='auto', # 'auto' (bfloat16 on CPUs with bf16 instructions, else float32), 'float32', 'bfloat16' or 'float16': see resolve_precision
                    target_accuracy:float=0.97, # for the time to reach it
                    curve_points:int=4, # learning-curve points an epoch
                    log=print, # called with each line of progress
@@ -139,12 +139,13 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
     if cache not in ('auto', 'on', 'off', True, False): raise ValueError(f"cache must be 'auto', 'on' or 'off', received {cache!r}.")
     if head not in ('auto', 'keep', 'new'): raise ValueError(f"head must be 'auto', 'keep' or 'new', received {head!r}.")
     if head == 'auto': head = AUTO_HEAD[arch]
-    if precision not in PRECISIONS: raise ValueError(f"precision must be one of {list(PRECISIONS)}, received {precision!r}.")
+    precision, precision_reason = resolve_precision(precision)
     task_a, task_b = transfer_split(data, digits_a, digits_b)
     digits_a, digits_b = digits_label(digits_a), digits_label(digits_b)
     both = split_digits(*data[0], parse_digits(digits_a) + parse_digits(digits_b))  # the reference's training set
     settings = dict(arch=arch, epochs=epochs, batch_size=batch_size, seeds=seeds, approaches=list(approaches),
                     digits_a=digits_a, digits_b=digits_b, cache=str(cache), head=head, finetune_lr=finetune_lr, precision=precision,
+                    precision_reason=precision_reason,
                     target_accuracy=target_accuracy, n_train_a=len(task_a[0][0]), n_train_b=len(task_b[0][0]),
                     n_test_a=len(task_a[1][0]), n_test_b=len(task_b[1][0]),
                     machine=dict(python=platform.python_version(), keras=keras.__version__,
@@ -167,6 +168,7 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
         todo.remove((approach, seed))
         log(f'  {approach:<9} seed {seed}: {result}')
 
+    log(f'precision: {precision} ({precision_reason})')
     try:
         for seed in seeds:
             log(f'seed {seed}: base network, end to end on digits {digits_a} ({len(task_a[0][0]):,} images)')

@@ -20,7 +20,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from .cnn import ARCHITECTURES, PRECISIONS, _all_layers, build_cnn, keras
+from .cnn import ARCHITECTURES, _all_layers, build_cnn, keras, resolve_precision
 from .data import atomic_write, digits_label, transfer_split
 from .experiment import _use_cache
 from .freeze import find_layers, freeze
@@ -253,13 +253,13 @@ def run_study(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist retur
               sizes=STUDY_SIZES, # labelled B images for the data-efficiency curves ('all': every one)
               min_steps:int=200, # gradient steps at least, for the trainings on a subset of B
               cache='auto', # train frozen cuts on cached features: 'auto' (when it pays and fits), 'on' or 'off'
-              precision:str='float32', # see build_cnn
+              precision:str='auto', # 'auto', 'float32', 'bfloat16' or 'float16': see resolve_precision
               folder=None, # a folder to save progress in and resume from (None: keep it in memory)
               log=print, # called with each line of progress
              ) -> Study:
     "Train baseA, baseB and every transfer variant at every cut, and the data-efficiency runs, for every seed."
     if arch not in ARCHITECTURES: raise ValueError(f"arch must be one of {list(ARCHITECTURES)}, received {arch!r}.")
-    if precision not in PRECISIONS: raise ValueError(f"precision must be one of {list(PRECISIONS)}, received {precision!r}.")
+    precision, precision_reason = resolve_precision(precision)
     for name, value in (('epochs', epochs), ('batch_size', batch_size), ('min_steps', min_steps)):
         if value < 1: raise ValueError(f"{name} must be at least 1, received {value}.")
     seeds = [int(s) for s in seeds]
@@ -281,6 +281,7 @@ def run_study(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist retur
         folder = Path(folder)
         if folder.exists() and not folder.is_dir(): raise ValueError(f"{folder} is a file: give a folder for the study.")
         folder.mkdir(parents=True, exist_ok=True)
+    log(f'precision: {precision} ({precision_reason})')
     study = Study(settings=settings, runs=_load_done(folder, settings, log) if folder is not None else [])
     for r in [r for r in study.runs if r['variant'] in ('baseA', 'baseB') and r['size'] == _full(r, settings)]:
         if not _base_path(folder, r).exists():  # its transfers need the network itself: train it again (same seed, same network)
