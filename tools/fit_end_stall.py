@@ -1,13 +1,18 @@
-"""Measure the stall at the end of `fit` that tf.data's autotuning caused, with it off (as the package sets it) and on.
+"""Measure the stall at the end of `fit` that tf.data's autotuning caused, and the speed of the training steps, with
+autotuning off (as the package sets it), off with the batches' map on two threads, and on.
 
-    TRANSFER_MNIST_DATA=path/to/mnist .venv/bin/python tools/fit_end_stall.py [TRAININGS]
+    TRANSFER_MNIST_DATA=path/to/mnist .venv/bin/python tools/fit_end_stall.py [TRAININGS] [PRECISION]
 
 Trains the seed's network from scratch on digits 5-9 for one epoch, TRAININGS times (default 6) in each setting,
-and prints, for each training, its training seconds and how long `fit` took to return after its last callback.
-The training notebook (nbs/03_train.ipynb) quotes a run of it.
+taking the settings in turn for each seed so that a drift of the machine's speed falls on all three alike, in
+PRECISION (default float32). For each training it prints the seconds of its steps (tracing left out) and how long
+`fit` took to return after its last callback, then each setting's medians. The training notebook
+(nbs/03_train.ipynb) quotes a run of it.
 """
 import sys
 import time
+
+import numpy as np
 
 from transfer_mnist import train
 from transfer_mnist.cnn import build_cnn
@@ -20,17 +25,29 @@ class _End(keras.callbacks.Callback):
     def on_train_end(self, logs=None): self.at = time.perf_counter()
 
 
-def _with_autotune(dataset_method):
-    "ShuffledBatches.dataset with tf.data's autotuning turned back on."
+def _variant(dataset_method, autotune:bool, map_threads:int=None):
+    "ShuffledBatches.dataset with tf.data's autotuning on or off, and its batches' map on `map_threads` threads."
     import tensorflow as tf
     def dataset(self, epochs):
+        ds = dataset_method(self, epochs)
+        if map_threads:  # rebuild the same pipeline with a parallel, still ordered, map
+            x, y, size, steps = tf.constant(self.x), tf.constant(self.y), self.batch_size, len(self)
+            orders = tf.constant(self.orders(epochs).astype(np.int32))
+            scale = self.scale and self.x.dtype == np.uint8
+            def batch(epoch, i):
+                idx = tf.sort(orders[epoch, i * size:(i + 1) * size])
+                xb = tf.gather(x, idx)
+                return (tf.cast(xb, tf.float32) / 255.0 if scale else xb), tf.gather(y, idx)
+            per_epoch = lambda e: tf.data.Dataset.range(steps).map(lambda i: (e, i))
+            ds = (tf.data.Dataset.range(len(orders)).flat_map(per_epoch)
+                  .map(batch, num_parallel_calls=map_threads, deterministic=True).prefetch(2))
         options = tf.data.Options()
-        options.autotune.enabled = True
-        return dataset_method(self, epochs).with_options(options)
+        options.autotune.enabled = autotune
+        return ds.with_options(options)
     return dataset
 
 
-def main(trainings=6):
+def main(trainings=6, precision='float32'):
     _, task_b = transfer_split(load_mnist())
     fit, package_dataset = keras.Model.fit, train.ShuffledBatches.dataset
     returns = []
@@ -41,15 +58,26 @@ def main(trainings=6):
         returns.append(time.perf_counter() - end.at)
         return history
     keras.Model.fit = timed_fit
-    for label, dataset in (('autotuning off (the package)', package_dataset),
-                           ('autotuning on', _with_autotune(package_dataset))):
-        train.ShuffledBatches.dataset = dataset
+    settings = {'autotuning off (the package)': package_dataset,
+                'autotuning off, map on 2 threads': _variant(package_dataset, False, 2),
+                'autotuning on': _variant(package_dataset, True)}
+    got = {label: [] for label in settings}
+    try:
         for seed in range(trainings):
-            result = train.train_cnn(build_cnn(seed=seed), *task_b, epochs=1, seed=seed)
-            print(f'{label}: seed {seed}: {result.train_seconds:.1f} s training, fit returned '
-                  f'{returns[-1]:.2f} s after its last callback', flush=True)
-    train.ShuffledBatches.dataset, keras.Model.fit = package_dataset, fit
+            for label, dataset in settings.items():
+                train.ShuffledBatches.dataset = dataset
+                result = train.train_cnn(build_cnn(seed=seed, precision=precision), *task_b, epochs=1, seed=seed)
+                steps = result.train_seconds - result.trace_seconds
+                got[label].append((steps, returns[-1]))
+                print(f'{label}: seed {seed}: {steps:.2f} s of training steps, fit returned '
+                      f'{returns[-1]:.2f} s after its last callback', flush=True)
+    finally:
+        train.ShuffledBatches.dataset, keras.Model.fit = package_dataset, fit
+    for label, rows in got.items():
+        steps, late = np.array(rows).T
+        print(f'{label}: median {np.median(steps):.2f} s of steps; fit returned late (over 0.5 s) '
+              f'{int((late > 0.5).sum())} of {len(late)} times, up to {late.max():.2f} s')
 
 
 if __name__ == '__main__':
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 6)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 6, sys.argv[2] if len(sys.argv) > 2 else 'float32')

@@ -355,8 +355,8 @@ def bench_markdown(result:dict) -> str:
                   f"{p['gflops'] / fast if fast else float('nan'):.2f} |" for p in b['parts']]
     shares = result.get('run_share', [])
     for i, s in enumerate([shares] if isinstance(shares, dict) else shares):  # one dict in results before 'auto'
-        what = 'Default `transfer-mnist run`' if i == 0 else f"The same with `--precision {s['precision']}`"
-        lines += ['', f"{what} ({s.get('precision', 'float32')}): {s['step_seconds']:.0f} s in training steps out of "
+        what = f"Default `transfer-mnist run` ({s.get('precision', 'float32')})" if i == 0 else f"The same with `--precision {s['precision']}`"
+        lines += ['', f"{what}: {s['step_seconds']:.0f} s in training steps out of "
                       f"{s['wall_seconds']:.0f} s of wall time ({s['share']:.0%}); the training seconds of its report "
                       f"({s['training_seconds']:.0f} s) also count {s['trace_seconds']:.0f} s of tracing the steps' graphs."]
     return '\n'.join(lines)
