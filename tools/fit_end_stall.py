@@ -26,24 +26,12 @@ class _End(keras.callbacks.Callback):
 
 
 def _variant(dataset_method, autotune:bool, map_threads:int=None):
-    "ShuffledBatches.dataset with tf.data's autotuning on or off, and its batches' map on `map_threads` threads."
+    "ShuffledBatches.dataset with tf.data's autotuning on or off, and its batches gathered on `map_threads` threads."
     import tensorflow as tf
     def dataset(self, epochs):
-        ds = dataset_method(self, epochs)
-        if map_threads:  # rebuild the same pipeline with a parallel, still ordered, map
-            x, y, size, steps = tf.constant(self.x), tf.constant(self.y), self.batch_size, len(self)
-            orders = tf.constant(self.orders(epochs).astype(np.int32))
-            scale = self.scale and self.x.dtype == np.uint8
-            def batch(epoch, i):
-                idx = tf.sort(orders[epoch, i * size:(i + 1) * size])
-                xb = tf.gather(x, idx)
-                return (tf.cast(xb, tf.float32) / 255.0 if scale else xb), tf.gather(y, idx)
-            per_epoch = lambda e: tf.data.Dataset.range(steps).map(lambda i: (e, i))
-            ds = (tf.data.Dataset.range(len(orders)).flat_map(per_epoch)
-                  .map(batch, num_parallel_calls=map_threads, deterministic=True).prefetch(2))
         options = tf.data.Options()
         options.autotune.enabled = autotune
-        return ds.with_options(options)
+        return dataset_method(self, epochs, map_threads=map_threads).with_options(options)
     return dataset
 
 
