@@ -83,7 +83,7 @@ def step_flops(model:keras.Model, # a model from build_cnn, frozen or not
     return dict(forward=forward, backward=backward, training=forward + backward, inference=sum(r['inference'] for r in rows))
 
 # %% ../nbs/08_bench.ipynb #a784d61f
-from .cnn import PRECISIONS, cpu_flags, resolve_precision
+from .cnn import BF16_INSTRUCTIONS, PRECISIONS, cpu_flags, resolve_precision
 
 def matmul_gflops(precision:str='float32', # 'float32', 'bfloat16' or 'float16'
                   n:int=2048, # side of the square matrices
@@ -117,9 +117,8 @@ def describe_device() -> dict:
     if Path('/proc/cpuinfo').exists():
         cpu = next((l.split(':', 1)[1].strip() for l in Path('/proc/cpuinfo').read_text().splitlines()
                     if l.startswith('model name')), cpu)
-    bf16 = bool(flags & {'avx512_bf16', 'amx_bf16'})
-    return dict(kind='CPU', name=cpu, low_precision='bfloat16' if bf16 else None,
-                bf16_instructions=sorted(flags & {'avx512_bf16', 'amx_bf16', 'amx_tile'}), **info)
+    return dict(kind='CPU', name=cpu, low_precision='bfloat16' if flags & set(BF16_INSTRUCTIONS) else None,
+                bf16_instructions=sorted(flags & {*BF16_INSTRUCTIONS, 'amx_tile'}), **info)
 
 # %% ../nbs/08_bench.ipynb #424ef395
 PATHS = {
@@ -353,9 +352,8 @@ def bench_markdown(result:dict) -> str:
                   '', '| part | ms | share of the step | GFLOP/s | of the matrix product |', '|---|---:|---:|---:|---:|']
         lines += [f"| {p['part']} | {p['seconds'] * 1e3:.2f} | {p['seconds'] / whole:.0%} | {p['gflops']:.0f} | "
                   f"{p['gflops'] / fast if fast else float('nan'):.2f} |" for p in b['parts']]
-    shares = result.get('run_share', [])
-    for i, s in enumerate([shares] if isinstance(shares, dict) else shares):  # one dict in results before 'auto'
-        what = f"Default `transfer-mnist run` ({s.get('precision', 'float32')})" if i == 0 else f"The same with `--precision {s['precision']}`"
+    for i, s in enumerate(result.get('run_share', [])):
+        what = f"Default `transfer-mnist run` ({s['precision']})" if i == 0 else f"The same with `--precision {s['precision']}`"
         lines += ['', f"{what}: {s['step_seconds']:.0f} s in training steps out of "
                       f"{s['wall_seconds']:.0f} s of wall time ({s['share']:.0%}); the training seconds of its report "
                       f"({s['training_seconds']:.0f} s) also count {s['trace_seconds']:.0f} s of tracing the steps' graphs."]
