@@ -62,7 +62,7 @@ def test_run_share_times_the_default_run_in_the_precision_auto_picks():
     from transfer_mnist.bench import run_share
     from transfer_mnist.cnn import resolve_precision
     s = run_share('sample')  # the default run (three seeds, every approach), on the sample
-    assert s['precision'] == resolve_precision('auto')[0]
+    assert s['precision'] == resolve_precision('auto')[0] and s['reuse'] is True
     assert 0 <= s['trace_seconds'] < s['training_seconds'] < s['wall_seconds'], s
     assert s['step_seconds'] == pytest.approx(s['training_seconds'] - s['trace_seconds'])
     assert 0 < s['share'] < 1, s

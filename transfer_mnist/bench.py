@@ -243,12 +243,14 @@ def _child(spec):
 
 def run_share(data:str='auto', # the --data of `transfer-mnist run`
               precision:str=None, # its --precision (default: none given, so 'auto')
+              reuse:bool=True, # False: with --no-reuse (every training traces its own graph)
              ) -> dict:
     "Wall time of the default `transfer-mnist run`, start-up included, against the seconds its report spent in training steps."
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
         proc = subprocess.run([sys.executable, '-c', 'import sys; from transfer_mnist.cli import main; sys.exit(main())',
-                               'run', '--data', data, '--output', folder] + (['--precision', precision] if precision else []),
+                               'run', '--data', data, '--output', folder] + (['--precision', precision] if precision else [])
+                              + ([] if reuse else ['--no-reuse']),
                               capture_output=True, text=True,
                               env=_quiet_env())
         wall = time.perf_counter() - start
@@ -260,7 +262,7 @@ def run_share(data:str='auto', # the --data of `transfer-mnist run`
                          for r in report['runs']))
     training, trace = own('train_seconds'), own('trace_seconds')
     # tracing the steps' graphs is part of the report's training seconds, but not a training step
-    return dict(precision=report['settings']['precision'], wall_seconds=wall, training_seconds=training, trace_seconds=trace,
+    return dict(precision=report['settings']['precision'], reuse=report['settings']['reuse'], wall_seconds=wall, training_seconds=training, trace_seconds=trace,
                 step_seconds=training - trace, share=(training - trace) / wall)
 
 def _ratios(rows, matmul):
@@ -321,11 +323,13 @@ def run_bench(data:str='auto', # 'auto', 'full', 'sample' or a path, as for `tra
     if share:
         log('timing the default transfer-mnist run ...')
         result['run_share'] = [run_share(data)]
+        log('timing it again with --no-reuse ...')  # what tracing once per kind of network saves
+        result['run_share'].append(run_share(data, reuse=False))
         if result['run_share'][0]['precision'] != 'float32' and 'float32' in precisions:  # and in float32, to compare
             log('timing it again with --precision float32 ...')
             result['run_share'].append(run_share(data, 'float32'))
         for s in result['run_share']:
-            log(f"default run, {s['precision']}: {s['step_seconds']:.0f} s in training steps in {s['wall_seconds']:.0f} s ({s['share']:.0%})")
+            log(f"default run, {s['precision']}{'' if s['reuse'] else ', --no-reuse'}: {s['step_seconds']:.0f} s in training steps in {s['wall_seconds']:.0f} s ({s['share']:.0%})")
     return result
 
 # %% ../nbs/08_bench.ipynb #84391b7f
@@ -353,7 +357,8 @@ def bench_markdown(result:dict) -> str:
         lines += [f"| {p['part']} | {p['seconds'] * 1e3:.2f} | {p['seconds'] / whole:.0%} | {p['gflops']:.0f} | "
                   f"{p['gflops'] / fast if fast else float('nan'):.2f} |" for p in b['parts']]
     for i, s in enumerate(result.get('run_share', [])):
-        what = f"Default `transfer-mnist run` ({s['precision']})" if i == 0 else f"The same with `--precision {s['precision']}`"
+        what = (f"Default `transfer-mnist run` ({s['precision']})" if i == 0 else 'The same with `--no-reuse`'
+                if not s['reuse'] else f"The same with `--precision {s['precision']}`")
         lines += ['', f"{what}: {s['step_seconds']:.0f} s in training steps out of "
                       f"{s['wall_seconds']:.0f} s of wall time ({s['share']:.0%}); the training seconds of its report "
                       f"({s['training_seconds']:.0f} s) also count {s['trace_seconds']:.0f} s of tracing the steps' graphs."]

@@ -118,6 +118,9 @@ def make_parser() -> argparse.ArgumentParser:
                      help="'auto' (default: bfloat16 on CPUs with bf16 instructions, where it trains about twice as "
                           "fast, else float32), 'float32' (as the original lab), 'bfloat16' or 'float16' (GPUs); "
                           "the weights stay float32")
+    run.add_argument('--no-reuse', action='store_true',
+                     help="compile and trace every training's graph anew, instead of once per kind of network (the "
+                          "same results, more time: for measuring what the reuse saves)")
     run.add_argument('--output', type=_writable_folder, default='transfer-mnist-report', metavar='DIR',
                      help='folder for report.json, report.md and the figures (default transfer-mnist-report)')
     ex = sub.add_parser('exercises', help="write the lab's student notebooks into a folder",
@@ -229,6 +232,7 @@ def main(argv=None) -> int:
     print(f'data: {described}', flush=True)
     exp = run_experiment(data, arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, seeds=args.seeds,
                          approaches=args.approaches, digits_a=args.digits_a, digits_b=args.digits_b, cache=args.cache, head=args.head, precision=args.precision,
+                         reuse=not args.no_reuse,
                          log=lambda line: print(line, flush=True))
     print(f'\nsummary (data: {described})\n{exp.markdown()}')
     for path in write_report(exp, args.output, described): print(f'wrote {path}')

@@ -17,7 +17,7 @@ import numpy as np
 from .data import atomic_write, digits_label, parse_digits, split_digits, transfer_split
 from .cnn import ARCHITECTURES, build_cnn, copy_cnn, keras, resolve_precision
 from .freeze import freeze, unfreeze
-from .train import train_cnn
+from .train import CompiledModels, train_cnn
 
 # %% ../nbs/04_experiment.ipynb #a0670a21
 APPROACHES = {
@@ -127,6 +127,7 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
                    precision:str='auto', # 'auto' (bfloat16 on CPUs with bf16 instructions, else float32), 'float32', 'bfloat16' or 'float16': see resolve_precision
                    target_accuracy:float=0.97, # for the time to reach it
                    curve_points:int=4, # learning-curve points an epoch
+                   reuse:bool=True, # train each kind of network through one compiled copy (CompiledModels): same numbers, traced once
                    log=print, # called with each line of progress
                   ) -> Experiment:
     "Train the base on A and every approach on B, for every seed; return the comparison."
@@ -145,7 +146,7 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
     both = split_digits(*data[0], parse_digits(digits_a) + parse_digits(digits_b))  # the reference's training set
     settings = dict(arch=arch, epochs=epochs, batch_size=batch_size, seeds=seeds, approaches=list(approaches),
                     digits_a=digits_a, digits_b=digits_b, cache=str(cache), head=head, finetune_lr=finetune_lr, precision=precision,
-                    precision_reason=precision_reason,
+                    precision_reason=precision_reason, reuse=reuse,
                     target_accuracy=target_accuracy, n_train_a=len(task_a[0][0]), n_train_b=len(task_b[0][0]),
                     n_test_a=len(task_a[1][0]), n_test_b=len(task_b[1][0]),
                     machine=dict(python=platform.python_version(), keras=keras.__version__,
@@ -153,7 +154,8 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
                                  devices=[d.name for d in __import__('tensorflow').config.list_logical_devices()]))
     exp = Experiment(settings=settings, runs=[])
     todo = [(a, s) for s in seeds for a in ['base'] + list(approaches)]
-    common = dict(epochs=epochs, batch_size=batch_size, curve_points=curve_points)
+    common = dict(epochs=epochs, batch_size=batch_size, curve_points=curve_points,
+                  compiled_models=CompiledModels() if reuse else None)
     def fresh_cnn(seed): return build_cnn(10, **ARCHITECTURES[arch], seed=seed, precision=precision)
 
     class Progress(keras.callbacks.Callback):

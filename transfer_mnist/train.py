@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['keras', 'Scorer', 'TrainClock', 'TrainResult', 'extract_features', 'ShuffledBatches', 'FusedAdam', 'EpochCheckpoint',
-           'train_cnn']
+           'CompiledModels', 'train_cnn']
 
 # %% ../nbs/03_train.ipynb #6c9162c0
 import json
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cnn import _all_layers
+from .cnn import _all_layers, copy_cnn
 from .data import atomic_write, import_keras, preprocess
 from .freeze import trainable_summary
 
@@ -29,7 +29,7 @@ class Scorer:
                  x:np.ndarray, # its inputs: preprocessed images, or the head's row numbers on cached features
                  y:np.ndarray, # integer labels
                  batch_size:int=1024,
-                 like:'Scorer'=None): # a scorer of the same model and kind of inputs, whose traced function to share
+                 like:'Scorer'=None): # a scorer of the same model, whose traced function to share if its inputs are alike
         import tensorflow as tf
         x, self.n = np.asarray(x), len(y)
         self.batches = [(tf.constant(x[i:i + batch_size]), tf.constant(np.asarray(y[i:i + batch_size], np.int32)))
@@ -40,8 +40,9 @@ class Scorer:
             loss = keras.losses.sparse_categorical_crossentropy(yb, probabilities)  # the loss train_cnn compiles
             return tf.reduce_sum(loss), tf.reduce_sum(tf.cast(tf.equal(guess, yb), tf.int32)), guess
         # any batch size: one trace
-        spec = [tf.TensorSpec((None,) + x.shape[1:], tf.as_dtype(x.dtype)), tf.TensorSpec((None,), tf.int32)]
-        self._score = like._score if like is not None else tf.function(score, input_signature=spec)
+        self.spec = [tf.TensorSpec((None,) + x.shape[1:], tf.as_dtype(x.dtype)), tf.TensorSpec((None,), tf.int32)]
+        same = like is not None and like.spec == self.spec  # a scorer of other inputs traces its own
+        self._score = like._score if same else tf.function(score, input_signature=self.spec)
     def __call__(self) -> tuple: # (mean loss, accuracy, predicted class of every input)
         loss, right, guesses = 0.0, 0, []
         for xb, yb in self.batches:
@@ -58,15 +59,16 @@ class TrainClock(keras.callbacks.Callback):
     def __init__(self, curve_data=None, # (x, y) to evaluate the curve on, or None for no curve
                  points:int=4, # curve points an epoch
                  steps:int=None, # batches an epoch
-                 test_data=None): # (x, y) to score after every epoch (validation), or None
+                 test_data=None, # (x, y) to score after every epoch (validation), or None
+                 scorer:Scorer=None): # a Scorer of the model trained, whose traced function to share
         super().__init__()
-        self.curve_data, self.points, self.steps, self.test_data = curve_data, points, steps, test_data
+        self.curve_data, self.points, self.steps, self.test_data, self.like = curve_data, points, steps, test_data, scorer
     def on_train_begin(self, logs=None):
         self.total, self.epoch_seconds, self.curve, self._t, self.calls, self.last = 0.0, [], [], None, [], None
         n = self.steps or 1
         self._all_marks = sorted({round(n * k / self.points) for k in range(1, self.points)}) if self.curve_data else []
-        self.test = Scorer(self.model, *self.test_data) if self.test_data is not None else None
-        self.curve_scorer = Scorer(self.model, *self.curve_data, like=self.test) if self.curve_data else None
+        self.test = Scorer(self.model, *self.test_data, like=self.like) if self.test_data is not None else None
+        self.curve_scorer = Scorer(self.model, *self.curve_data, like=self.test or self.like) if self.curve_data else None
     def _pause(self):
         if self._t is not None: self.total += time.perf_counter() - self._t; self._t = None
     def on_epoch_begin(self, epoch, logs=None):
@@ -321,6 +323,39 @@ class EpochCheckpoint(keras.callbacks.Callback):
         for p in [self.state_path, *self.folder.glob('epoch*.weights.h5')]: p.unlink(missing_ok=True)
         if self.folder.exists() and not any(self.folder.iterdir()): self.folder.rmdir()
 
+def _kind(model) -> str:
+    "What two models must share to train through the same graph: their configuration without names and seeds (trainable flags and precision included)."
+    def strip(o):
+        if isinstance(o, dict): return {k: strip(v) for k, v in o.items() if k not in ('name', 'seed')}
+        return [strip(v) for v in o] if isinstance(o, (list, tuple)) else o
+    return json.dumps(strip(model.get_config()), sort_keys=True, default=str)
+
+def _copy_dropout_state(source, target):
+    for s, t in zip(_seed_generators(source), _seed_generators(target)): t.state.assign(s.state.numpy())
+
+class CompiledModels:
+    """Compiled models kept for reuse by `train_cnn(compiled_models=...)`, one per kind of model (the same layers,
+    trainable flags and precision) and training settings (optimizer, learning rate, batch size). A model of a kind
+    met before trains through that kind's compiled copy, whose training step and scoring function are already
+    traced: `train_cnn` copies the model's weights and dropout state into it, resets its optimizer to the state
+    it had before its first step, trains it, and copies the weights and dropout state back."""
+    def __init__(self): self.entries, self.reused = {}, 0
+    def __len__(self): return len(self.entries)
+    def load(self, model, settings:tuple, compile) -> dict:
+        "The entry (compiled copy, its optimizer's initial state, its scorer) for `model` and `settings`, holding `model`'s weights."
+        key = (_kind(model), settings)
+        entry = self.entries.get(key)
+        if entry is None:
+            copy = compile(copy_cnn(model))
+            copy.optimizer.build(copy.trainable_variables)  # as fit would, but here, to keep its initial state
+            entry = self.entries[key] = dict(model=copy, optimizer=[v.numpy() for v in copy.optimizer.variables], scorer=None)
+        else: self.reused += 1
+        copy = entry['model']
+        copy.set_weights(model.get_weights())
+        _copy_dropout_state(model, copy)
+        for v, value in zip(copy.optimizer.variables, entry['optimizer']): v.assign(value)
+        return entry
+
 def _execution_steps(cached, steps):
     "Batches a call of the compiled step runs: on cached features the largest divisor of an epoch's `steps` up to 16."
     return max(k for k in range(1, 17) if steps % k == 0) if cached else 1
@@ -343,6 +378,7 @@ def train_cnn(model:keras.Model, # a model from build_cnn (frozen layers stay fr
               resume_dir=None, # a folder for a checkpoint after every epoch: an interrupted run resumes from it
               strategy=None, # a tf.distribute strategy to train under (the model must be built in its scope)
               deterministic:bool=False, # also make TensorFlow's ops deterministic (for GPUs; process-wide, slower there)
+              compiled_models:CompiledModels=None, # train through a compiled copy kept there (see above): same numbers, no new tracing
               verbose:int=0, # keras's fit verbosity
              ) -> TrainResult:
     "Compile `model`, train it on `train`, evaluate it on `test`, and time it."
@@ -367,7 +403,7 @@ def train_cnn(model:keras.Model, # a model from build_cnn (frozen layers stay fr
         if not all(strategy.extended.variable_created_in_scope(w.value) for w in model.weights):
             raise ValueError(f"train_cnn(strategy=...) needs a model built under that strategy: create it (build_cnn, "
                              f"copy_cnn) inside `with strategy.scope():`. Model {model.name!r} was built outside it.")
-        with strategy.scope(): return train_cnn(**{**arguments, 'strategy': None})
+        with strategy.scope(): return train_cnn(**{**arguments, 'strategy': None, 'compiled_models': None})
     if deterministic:
         import tensorflow as tf
         tf.config.experimental.enable_op_determinism()
@@ -396,9 +432,15 @@ def train_cnn(model:keras.Model, # a model from build_cnn (frozen layers stay fr
         x_test_fit = rows[len(x_train):]
         batches = ShuffledBatches(rows[:len(x_train)], y_train, batch_size, seed, scale=False)
     else:
-        x_test_fit, trained = x_test, compiled(model)
+        x_test_fit = x_test
+        # optimizers given as objects, checkpoints and cached features (a table per run) train the model itself
+        if compiled_models is not None and isinstance(optimizer, str) and resume_dir is None:
+            entry = compiled_models.load(model, (optimizer, learning_rate, batch_size, steps_per_execution or 1), compiled)
+            trained = entry['model']
+        else: entry, trained = None, compiled(model)
         batches = ShuffledBatches(x_train, y_train, batch_size, seed)
     callbacks = list(callbacks or [])
+    entry = entry if not cache_features else None
     initial_epoch = 0
     if resume_dir is not None:
         checkpoint = EpochCheckpoint(resume_dir, dict(epochs=epochs, batch_size=batch_size, seed=seed, n_train=len(x_train),
@@ -408,17 +450,20 @@ def train_cnn(model:keras.Model, # a model from build_cnn (frozen layers stay fr
         callbacks.append(checkpoint)
     n_curve = min(curve_size, len(x_test))
     clock = TrainClock((x_test_fit[:n_curve], y_test[:n_curve]) if curve_points else None, max(curve_points, 1),
-                       steps=steps, test_data=(x_test_fit, y_test) if validate else None)
+                       steps=steps, test_data=(x_test_fit, y_test) if validate else None, scorer=entry and entry['scorer'])
     fit_start = time.perf_counter()
     history = trained.fit(batches.dataset(epochs), epochs=epochs, initial_epoch=initial_epoch, steps_per_epoch=len(batches),
                           shuffle=False, callbacks=[clock] + callbacks, verbose=verbose)
     if resume_dir is not None: checkpoint.remove()  # finished: a rerun starts afresh
     fit_seconds = time.perf_counter() - fit_start + extract_seconds
-    if cache_features: compiled(model)  # for `evaluate` by the caller: the head trained the model's own layers
+    if entry is not None: model.set_weights(trained.get_weights()); _copy_dropout_state(trained, model)
+    if cache_features or entry is not None: compiled(model)  # for `evaluate` by the caller: it trained through another model
     if clock.last is not None and not cache_features:
         test_loss, test_accuracy, predictions = clock.last  # the last epoch's validation scored these very weights
     else:  # the model itself, on images (the validation on cached features scored the head)
-        test_loss, test_accuracy, predictions = Scorer(model, x_test, y_test)()
+        final = Scorer(trained if entry is not None else model, x_test, y_test, like=entry and (clock.test or entry['scorer']))
+        test_loss, test_accuracy, predictions = final()
+    if entry is not None: entry['scorer'] = clock.test or final
     params = trainable_summary(model)
     return TrainResult(model=model, history={k: [float(v) for v in vs] for k, vs in history.history.items()},
                        test_loss=float(test_loss), test_accuracy=float(test_accuracy),
