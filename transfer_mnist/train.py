@@ -342,8 +342,9 @@ class CompiledModels:
     def __init__(self): self.entries, self.reused = {}, 0
     def __len__(self): return len(self.entries)
     def load(self, model, settings:tuple, compile) -> dict:
-        "The entry (compiled copy, its optimizer's initial state, its scorer) for `model` and `settings`, holding `model`'s weights."
-        key = (_kind(model), settings)
+        "The entry (compiled copy, its optimizer's initial state, its scorer) for `model` and `settings`, holding `model`'s weights; None for a model without a config."
+        try: key = (_kind(model), settings)
+        except NotImplementedError: return None  # a subclassed model: it trains itself, as without reuse
         entry = self.entries.get(key)
         if entry is None:
             copy = compile(copy_cnn(model))
@@ -418,7 +419,7 @@ def train_cnn(model:keras.Model, # a model from build_cnn (frozen layers stay fr
                   steps_per_execution=steps_per_execution or _execution_steps(cache_features, steps))
         return m
     start = time.perf_counter()
-    extract_seconds = 0.0
+    extract_seconds, entry = 0.0, None
     if cache_features:
         # one table of the training and test images' features; the head reads its rows by index
         n_features = int(np.prod(model.get_layer('features').output.shape[1:]))
@@ -436,11 +437,9 @@ def train_cnn(model:keras.Model, # a model from build_cnn (frozen layers stay fr
         # optimizers given as objects, checkpoints and cached features (a table per run) train the model itself
         if compiled_models is not None and isinstance(optimizer, str) and resume_dir is None:
             entry = compiled_models.load(model, (optimizer, learning_rate, batch_size, steps_per_execution or 1), compiled)
-            trained = entry['model']
-        else: entry, trained = None, compiled(model)
+        trained = entry['model'] if entry is not None else compiled(model)
         batches = ShuffledBatches(x_train, y_train, batch_size, seed)
     callbacks = list(callbacks or [])
-    entry = entry if not cache_features else None
     initial_epoch = 0
     if resume_dir is not None:
         checkpoint = EpochCheckpoint(resume_dir, dict(epochs=epochs, batch_size=batch_size, seed=seed, n_train=len(x_train),
