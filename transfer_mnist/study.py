@@ -25,7 +25,7 @@ from .data import atomic_write, digits_label, transfer_split
 from .experiment import _use_cache
 from .freeze import find_layers, freeze
 from .save import load_cnn, save_cnn
-from .train import train_cnn
+from .train import CompiledModels, train_cnn
 
 # %% ../nbs/09_study.ipynb #584c93b9
 VARIANTS = {
@@ -212,7 +212,7 @@ def _full(job, settings) -> int: return settings['n_train_a'] if job['variant'] 
 
 def _base_path(folder, job) -> Path: return Path(folder)/f"{job['variant']}-seed{job['seed']}.keras"
 
-def _run_job(job, study, task_a, task_b, folder) -> dict:
+def _run_job(job, study, task_a, task_b, folder, compiled=None) -> dict:
     "Train and test one job of the study; return its row. A base trained on all its task's images is kept for the transfers."
     s, t0 = study.settings, time.perf_counter()
     variant, seed, n = job['variant'], job['seed'], job['n']
@@ -234,7 +234,8 @@ def _run_job(job, study, task_a, task_b, folder) -> dict:
         model = transplant(study.bases[which], fresh, n, frozen)
     cached = (frozen and not model.get_layer('features').trainable_weights
               and _use_cache(s['cache'], model, len(y), epochs))  # the features group frozen whole, and caching pays
-    result = train_cnn(model, (x, y), test, epochs=epochs, batch_size=batch, seed=seed, cache_features=cached, validate=False)
+    result = train_cnn(model, (x, y), test, epochs=epochs, batch_size=batch, seed=seed, cache_features=cached, validate=False,
+                       compiled_models=compiled)
     if variant in ('baseA', 'baseB') and full:
         study.bases[(variant, seed)] = model
         if folder is not None: save_cnn(model, _base_path(folder, job))
@@ -255,6 +256,7 @@ def run_study(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist retur
               cache='auto', # train frozen cuts on cached features: 'auto' (when it pays and fits), 'on' or 'off'
               precision:str='auto', # 'auto', 'float32', 'bfloat16' or 'float16': see resolve_precision
               folder=None, # a folder to save progress in and resume from (None: keep it in memory)
+              reuse:bool=True, # train each kind of network through one compiled copy (see run_experiment): same numbers, less tracing
               log=print, # called with each line of progress
              ) -> Study:
     "Train baseA, baseB and every transfer variant at every cut, and the data-efficiency runs, for every seed."
@@ -290,10 +292,10 @@ def run_study(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist retur
     done = {_key(r) for r in study.runs}
     jobs = _jobs(seeds, len(cuts), features_cut, sizes, n_a, n_b)
     todo = [j for j in jobs if _key(j) not in done]
-    start = time.perf_counter()
+    start, compiled = time.perf_counter(), CompiledModels() if reuse else None
     try:
         for job in todo:
-            row = _run_job(job, study, task_a, task_b, folder)
+            row = _run_job(job, study, task_a, task_b, folder, compiled)
             study.runs.append(row)
             if folder is not None: _save_study(study, folder)
             elapsed = time.perf_counter() - start
