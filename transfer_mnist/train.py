@@ -434,7 +434,8 @@ def train_cnn(model:keras.Model, # a model from build_cnn (frozen layers stay fr
         batches = ShuffledBatches(rows[:len(x_train)], y_train, batch_size, seed, scale=False)
     else:
         x_test_fit = x_test
-        # optimizers given as objects, checkpoints and cached features (a table per run) train the model itself
+        # with an optimizer object (its state would be shared) or a checkpoint, the model trains itself, as it does on
+        # cached features (above) and under a strategy
         if compiled_models is not None and isinstance(optimizer, str) and resume_dir is None:
             entry = compiled_models.load(model, (optimizer, learning_rate, batch_size, steps_per_execution or 1), compiled)
         trained = entry['model'] if entry is not None else compiled(model)
