@@ -145,8 +145,10 @@ def step_gemms(model:keras.Model, # a model from build_cnn, frozen or not
 def time_gemms(gemms:list, # as step_gemms returns
                precision:str='float32', # one of PRECISIONS: the products run in its compute type
                repeats:int=20, # timed products of each shape, after one warm-up
-              ) -> list: # each of `gemms` with its median seconds and GFLOP/s
-    "Time each matrix product of `gemms` alone, as a bare `tf.matmul` of random matrices of its shape."
+              ) -> list: # each of `gemms` with its median seconds (the call's own cost taken off) and GFLOP/s
+    """Time each matrix product of `gemms` alone, as a bare `tf.matmul` of random matrices of its shape. Each timing
+    pays a call of a traced function and a copy of one element back; the median of the same call without the product
+    (`call_seconds` of each row) is taken off, or a small product would look slower than it is."""
     import tensorflow as tf
     if precision not in PRECISIONS: raise ValueError(f"precision must be one of {list(PRECISIONS)}, received {precision!r}.")
     out = []
@@ -154,8 +156,10 @@ def time_gemms(gemms:list, # as step_gemms returns
         a, b = (tf.cast(tf.random.stateless_uniform(shape, seed=(0, i)), precision)
                 for i, shape in enumerate([(g['m'], g['k']), (g['k'], g['n'])]))
         product = tf.function(lambda a=a, b=b: tf.matmul(a, b)[0, 0])  # one element back, as in matmul_gflops
-        seconds = _median_seconds(lambda: product().numpy(), repeats)
-        out.append({**g, 'seconds': seconds, 'gflops': g['flops'] / seconds / 1e9})
+        call = tf.function(lambda a=a: a[0, 0])
+        seconds, call_seconds = (_median_seconds(lambda f=f: f().numpy(), repeats) for f in (product, call))
+        seconds = max(seconds - call_seconds, 1e-9)
+        out.append({**g, 'seconds': seconds, 'call_seconds': call_seconds, 'gflops': g['flops'] / seconds / 1e9})
     return out
 
 # %% ../nbs/08_bench.ipynb #424ef395
@@ -270,9 +274,9 @@ def step_ceilings(breakdown:dict, # as step_breakdown returns
     slow_parts = [p for p in parts if p['gflops'] < fast * matmul_gflops]
     call = breakdown.get('call_seconds', 0.0)
     def share(seconds): return whole['flops'] / seconds / 1e9 / matmul_gflops if seconds > 0 else None
-    slow_seconds = sum(max(0.0, p['seconds'] - (0.0 if p['part'].endswith(' backward') else call)) for p in slow_parts)
-    fast_flops = sum(p['flops'] for p in fast_parts)
-    return dict(step=share(whole['seconds']), slow_parts_free=share(sum(p['seconds'] for p in fast_parts)),
+    def work(parts): return sum(max(0.0, p['seconds'] - (0.0 if p['part'].endswith(' backward') else call)) for p in parts)
+    slow_seconds, fast_flops = work(slow_parts), sum(p['flops'] for p in fast_parts)
+    return dict(step=share(whole['seconds']), slow_parts_free=share(work(fast_parts)),
                 fast_parts_at_matmul=share(fast_flops / matmul_gflops / 1e9 + slow_seconds) if fast_parts else None,
                 fast=[p['part'] for p in fast_parts])
 
