@@ -41,9 +41,9 @@ def test_quick_bench_runs_every_path_and_writes_json(tmp_path):
     # the step's matrix products carry its multiply-adds; the ceilings are computed and shown
     assert [(g['layer'], g['product']) for g in step['gemms']][:3] == [('conv1', 'forward'), ('conv1', 'weights'), ('conv2', 'forward')]
     assert all(g['seconds'] > 0 and g['gflops'] > 0 for g in step['gemms']) and step['call_seconds'] > 0
-    assert set(step['ceilings']) == {'step', 'slow_parts_free', 'fast_parts_at_matmul', 'fast'}
+    assert set(step['ceilings']) == {'step', 'light_parts_free', 'heavy_parts_at_matmul', 'heavy'}
     assert abs(step['ceilings']['step'] - step['parts'][0]['gflops'] / result['matmul_gflops']['float32']) < 1e-9
-    assert '| conv2 | forward | 73,728 x 288 x 32 |' in r.stdout and 'with the slow parts free' in r.stdout
+    assert '| conv2 | forward | 73,728 x 288 x 32 |' in r.stdout and 'with the light parts free' in r.stdout
     assert '| pooled | float32 | cached |' in r.stdout and f'wrote {out}' in r.stdout
 
 

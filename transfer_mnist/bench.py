@@ -266,19 +266,19 @@ def step_breakdown(arch:str='seed', # 'seed' or 'pooled'
 # %% ../nbs/08_bench.ipynb #d24450ef
 def step_ceilings(breakdown:dict, # as step_breakdown returns
                   matmul_gflops:float, # the matrix product's GFLOP/s in the breakdown's precision
-                  fast:float=0.5, # a part is fast when its GFLOP/s reach this share of the matrix product
-                 ) -> dict: # step, slow_parts_free, fast_parts_at_matmul (shares of the matrix product), fast (the fast parts' names)
-    "Two ceilings on the step's share of the matrix product's speed, from the parts of `breakdown`; None where there are no fast parts."
+                  heavy:float=0.05, # a part is heavy when it holds at least this share of the step's FLOPs
+                 ) -> dict: # step, light_parts_free, heavy_parts_at_matmul (shares of the matrix product), heavy (the heavy parts' names)
+    "Two ceilings on the step's share of the matrix product's speed, from the parts of `breakdown`."
     whole, parts = breakdown['parts'][0], breakdown['parts'][1:]
-    fast_parts = [p for p in parts if p['gflops'] >= fast * matmul_gflops]
-    slow_parts = [p for p in parts if p['gflops'] < fast * matmul_gflops]
+    heavy_parts = [p for p in parts if p['flops'] >= heavy * whole['flops']]
+    light_parts = [p for p in parts if p['flops'] < heavy * whole['flops']]
     call = breakdown.get('call_seconds', 0.0)
     def share(seconds): return whole['flops'] / seconds / 1e9 / matmul_gflops if seconds > 0 else None
     def work(parts): return sum(max(0.0, p['seconds'] - (0.0 if p['part'].endswith(' backward') else call)) for p in parts)
-    slow_seconds, fast_flops = work(slow_parts), sum(p['flops'] for p in fast_parts)
-    return dict(step=share(whole['seconds']), slow_parts_free=share(work(fast_parts)),
-                fast_parts_at_matmul=share(fast_flops / matmul_gflops / 1e9 + slow_seconds) if fast_parts else None,
-                fast=[p['part'] for p in fast_parts])
+    heavy_flops = sum(p['flops'] for p in heavy_parts)
+    return dict(step=share(whole['seconds']), light_parts_free=share(work(heavy_parts)),
+                heavy_parts_at_matmul=share(heavy_flops / matmul_gflops / 1e9 + work(light_parts)),
+                heavy=[p['part'] for p in heavy_parts])
 
 # %% ../nbs/08_bench.ipynb #e7dbce8e
 def _quiet_env(): return {**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '3'}  # child processes: no TensorFlow notices
@@ -427,7 +427,7 @@ def bench_markdown(result:dict) -> str:
                       '| layer | product | m x k x n | ms | GFLOP/s | of the matrix product |', '|---|---|---|---:|---:|---:|']
             lines += [f"| {g['layer']} | {g['product']} | {g['m']:,} x {g['k']:,} x {g['n']:,} | {g['seconds'] * 1e3:.2f} | "
                       f"{g['gflops']:.0f} | {g['gflops'] / fast if fast else float('nan'):.2f} |" for g in b['gemms']]
-        if b.get('ceilings'): lines += ['', f"Share of the matrix product ({', '.join(b['ceilings']['fast'])} fast): {_ceilings_line(b['ceilings'])}."]
+        if b.get('ceilings'): lines += ['', f"Share of the matrix product (heavy parts: {', '.join(b['ceilings']['heavy'])}): {_ceilings_line(b['ceilings'])}."]
     for i, s in enumerate(result.get('run_share', [])):
         what = (f"Default `transfer-mnist run` ({s['precision']})" if i == 0 else 'The same with `--no-reuse`'
                 if not s['reuse'] else f"The same with `--precision {s['precision']}`")
@@ -438,8 +438,8 @@ def bench_markdown(result:dict) -> str:
 
 def _ceilings_line(c):
     def show(v): return 'n/a' if v is None else f'{v:.2f}'
-    return (f"the step {show(c['step'])}; with the slow parts free {show(c['slow_parts_free'])}; "
-            f"with the fast parts at the matrix product's speed {show(c['fast_parts_at_matmul'])}")
+    return (f"the step {show(c['step'])}; with the light parts free {show(c['light_parts_free'])}; "
+            f"with the heavy parts at the matrix product's speed {show(c['heavy_parts_at_matmul'])}")
 
 def write_bench(result:dict, path) -> Path:
     "Write a benchmark result as JSON, whole or not at all."
