@@ -40,7 +40,8 @@ def test_quick_bench_runs_every_path_and_writes_json(tmp_path):
     assert '| conv2 backward |' in r.stdout
     # the step's matrix products carry its multiply-adds; the ceilings are computed and shown
     assert [(g['layer'], g['product']) for g in step['gemms']][:3] == [('conv1', 'forward'), ('conv1', 'weights'), ('conv2', 'forward')]
-    assert all(g['seconds'] > 0 and g['gflops'] > 0 for g in step['gemms']) and step['call_seconds'] > 0
+    assert all(g['seconds'] is None or g['seconds'] > 0 and g['gflops'] > 0 for g in step['gemms']) and step['call_seconds'] > 0
+    assert all(g['gflops'] > 0 for g in step['gemms'] if g['layer'] in ('conv2', 'dense'))  # the products that matter are timed
     assert set(step['ceilings']) == {'step', 'light_parts_free', 'heavy_parts_at_matmul', 'heavy'}
     assert abs(step['ceilings']['step'] - step['parts'][0]['gflops'] / result['matmul_gflops']['float32']) < 1e-9
     assert '| conv2 | forward | 73,728 x 288 x 32 |' in r.stdout and 'with the light parts free' in r.stdout

@@ -148,7 +148,8 @@ def time_gemms(gemms:list, # as step_gemms returns
               ) -> list: # each of `gemms` with its median seconds (the call's own cost taken off) and GFLOP/s
     """Time each matrix product of `gemms` alone, as a bare `tf.matmul` of random matrices of its shape. Each timing
     pays a call of a traced function and a copy of one element back; the median of the same call without the product
-    (`call_seconds` of each row) is taken off, or a small product would look slower than it is."""
+    (`call_seconds` of each row) is taken off, or a small product would look slower than it is. A product that took no
+    measurably longer than the call alone gets None for its seconds and GFLOP/s, not a made-up speed."""
     import tensorflow as tf
     if precision not in PRECISIONS: raise ValueError(f"precision must be one of {list(PRECISIONS)}, received {precision!r}.")
     out = []
@@ -158,8 +159,8 @@ def time_gemms(gemms:list, # as step_gemms returns
         product = tf.function(lambda a=a, b=b: tf.matmul(a, b)[0, 0])  # one element back, as in matmul_gflops
         call = tf.function(lambda a=a: a[0, 0])
         seconds, call_seconds = (_median_seconds(lambda f=f: f().numpy(), repeats) for f in (product, call))
-        seconds = max(seconds - call_seconds, 1e-9)
-        out.append({**g, 'seconds': seconds, 'call_seconds': call_seconds, 'gflops': g['flops'] / seconds / 1e9})
+        work = seconds - call_seconds if seconds > call_seconds else None
+        out.append({**g, 'seconds': work, 'call_seconds': call_seconds, 'gflops': g['flops'] / work / 1e9 if work else None})
     return out
 
 # %% ../nbs/08_bench.ipynb #424ef395
@@ -425,8 +426,9 @@ def bench_markdown(result:dict) -> str:
         if b.get('gemms'):
             lines += ['', "The step's matrix products, each timed alone as a bare product of its shape:", '',
                       '| layer | product | m x k x n | ms | GFLOP/s | of the matrix product |', '|---|---|---|---:|---:|---:|']
-            lines += [f"| {g['layer']} | {g['product']} | {g['m']:,} x {g['k']:,} x {g['n']:,} | {g['seconds'] * 1e3:.2f} | "
-                      f"{g['gflops']:.0f} | {g['gflops'] / fast if fast else float('nan'):.2f} |" for g in b['gemms']]
+            lines += [f"| {g['layer']} | {g['product']} | {g['m']:,} x {g['k']:,} x {g['n']:,} | " +
+                      (f"{g['seconds'] * 1e3:.2f} | {g['gflops']:.0f} | {g['gflops'] / fast if fast else float('nan'):.2f} |"
+                       if g['seconds'] else 'n/a | n/a | n/a |') for g in b['gemms']]
         if b.get('ceilings'): lines += ['', f"Share of the matrix product (heavy parts: {', '.join(b['ceilings']['heavy'])}): {_ceilings_line(b['ceilings'])}."]
     for i, s in enumerate(result.get('run_share', [])):
         what = (f"Default `transfer-mnist run` ({s['precision']})" if i == 0 else 'The same with `--no-reuse`'
