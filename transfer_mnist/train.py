@@ -7,6 +7,7 @@ __all__ = ['keras', 'Scorer', 'TrainClock', 'TrainResult', 'extract_features', '
            'CompiledModels', 'train_cnn']
 
 # %% ../nbs/03_train.ipynb #6c9162c0
+import functools
 import json
 import os
 import time
@@ -325,8 +326,8 @@ class EpochCheckpoint(keras.callbacks.Callback):
 
 def _kind(model) -> str:
     "What two models must share to train through the same graph: their configuration without names and seeds (trainable flags and precision included)."
-    def strip(o):
-        if isinstance(o, dict): return {k: strip(v) for k, v in o.items() if k not in ('name', 'seed')}
+    def strip(o):  # a copy of a copy (the fine-tuned network) also records a call's `mask=None`, which is no mask
+        if isinstance(o, dict): return {k: strip(v) for k, v in o.items() if k not in ('name', 'seed') and not (k == 'mask' and v is None)}
         return [strip(v) for v in o] if isinstance(o, (list, tuple)) else o
     return json.dumps(strip(model.get_config()), sort_keys=True, default=str)
 
@@ -335,14 +336,15 @@ def _copy_dropout_state(source, target):
 
 class CompiledModels:
     """Compiled models kept for reuse by `train_cnn(compiled_models=...)`, one per kind of model (the same layers,
-    trainable flags and precision) and training settings (optimizer, learning rate, batch size). A model of a kind
-    met before trains through that kind's compiled copy, whose training step and scoring function are already
-    traced: `train_cnn` copies the model's weights and dropout state into it, resets its optimizer to the state
-    it had before its first step, trains it, and copies the weights and dropout state back."""
+    trainable flags and precision) and training settings (optimizer, batch size). A model of a kind met before
+    trains through that kind's compiled copy, whose training step and scoring function are already traced:
+    `train_cnn` copies the model's weights and dropout state into it, resets its optimizer to the state it had
+    before its first step, sets its learning rate (a variable that the step reads), trains it, and copies the
+    weights and dropout state back."""
     def __init__(self): self.entries, self.reused = {}, 0
     def __len__(self): return len(self.entries)
-    def load(self, model, settings:tuple, compile) -> dict:
-        "The entry (compiled copy, its optimizer's initial state, its scorer) for `model` and `settings`, holding `model`'s weights; None for a model without a config."
+    def load(self, model, settings:tuple, compile, learning_rate:float) -> dict:
+        "The entry (compiled copy, its optimizer's initial state, its scorer) for `model` and `settings`, holding `model`'s weights, its optimizer set to `learning_rate`; None for a model without a config."
         try: key = (_kind(model), settings)
         except NotImplementedError: return None  # a subclassed model: it trains itself, as without reuse
         entry = self.entries.get(key)
@@ -355,7 +357,13 @@ class CompiledModels:
         copy.set_weights(model.get_weights())
         _copy_dropout_state(model, copy)
         for v, value in zip(copy.optimizer.variables, entry['optimizer']): v.assign(value)
+        copy.optimizer.learning_rate = learning_rate  # after the reset, which restored the first training's rate
         return entry
+
+@functools.lru_cache
+def _default_rate(optimizer:str) -> float:
+    "The learning rate that the optimizer named `optimizer` starts with when none is given."
+    return float((FusedAdam() if optimizer == 'adam' else keras.optimizers.get(optimizer)).learning_rate.numpy())
 
 def _execution_steps(cached, steps):
     "Batches a call of the compiled step runs: on cached features the largest divisor of an epoch's `steps` up to 16."
@@ -437,7 +445,8 @@ def train_cnn(model:keras.Model, # a model from build_cnn (frozen layers stay fr
         # with an optimizer object (its state would be shared) or a checkpoint, the model trains itself, as it does on
         # cached features (above) and under a strategy
         if compiled_models is not None and isinstance(optimizer, str) and resume_dir is None:
-            entry = compiled_models.load(model, (optimizer, learning_rate, batch_size, steps_per_execution or 1), compiled)
+            rate = _default_rate(optimizer) if learning_rate is None else learning_rate
+            entry = compiled_models.load(model, (optimizer, batch_size, steps_per_execution or 1), compiled, rate)
         trained = entry['model'] if entry is not None else compiled(model)
         batches = ShuffledBatches(x_train, y_train, batch_size, seed)
     callbacks = list(callbacks or [])
