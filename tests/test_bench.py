@@ -69,8 +69,9 @@ def test_bench_refuses_a_folder_as_output(tmp_path):
 def test_run_share_times_the_default_run_in_the_precision_auto_picks():
     from transfer_mnist.bench import run_share
     from transfer_mnist.cnn import resolve_precision
-    s = run_share('sample')  # the default run (three seeds, every approach), on the sample
+    s = run_share('sample', repeats=2)  # the default run (three seeds, every approach), on the sample, twice
     assert s['precision'] == resolve_precision('auto')[0] and s['reuse'] is True
     assert 0 <= s['trace_seconds'] < s['training_seconds'] < s['wall_seconds'], s
     assert s['step_seconds'] == pytest.approx(s['training_seconds'] - s['trace_seconds'])
     assert 0 < s['share'] < 1, s
+    assert len(s['shares']) == 2 and s['share'] == min(s['shares']), s  # of two runs, the lower share counts

@@ -308,8 +308,20 @@ def _child(spec):
 def run_share(data:str='auto', # the --data of `transfer-mnist run`
               precision:str=None, # its --precision (default: none given, so 'auto')
               reuse:bool=True, # False: with --no-reuse (every training traces its own graph)
+              repeats:int=1, # runs, one after another; the result is the one with the median share
              ) -> dict:
-    "Wall time of the default `transfer-mnist run`, start-up included, against the seconds its report spent in training steps."
+    """Wall time of the default `transfer-mnist run`, start-up included, against the seconds its report spent in training
+    steps; with `repeats` > 1, the run with the median share (the lower of the two middle ones for an even number), and
+    every run's share in `shares`, in the order they ran."""
+    if repeats < 1: raise ValueError(f"repeats must be at least 1, received {repeats}.")
+    runs = [_time_run(data, precision, reuse) for _ in range(repeats)]
+    return dict(_median_run(runs), shares=[r['share'] for r in runs])
+
+def _median_run(runs):
+    "The run with the median share (the lower middle one for an even number of runs)."
+    return sorted(runs, key=lambda r: r['share'])[(len(runs) - 1) // 2]
+
+def _time_run(data, precision, reuse):
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
         proc = subprocess.run([sys.executable, '-c', 'import sys; from transfer_mnist.cli import main; sys.exit(main())',
@@ -353,6 +365,7 @@ def run_bench(data:str='auto', # 'auto', 'full', 'sample' or a path, as for `tra
               paths=tuple(PATHS),
               epochs:int=None, # timed epochs after the warm-up (default 3; 1 when quick)
               share:bool=None, # measure the default run's share of training (default: unless quick)
+              share_repeats:int=3, # times the default run is timed (its median counts); its variants are timed once
               data_label:str=None, # how the result names the data (default: `data`); keep paths of your machine out
               log=print, # called with each line of progress
              ) -> dict:
@@ -390,15 +403,16 @@ def run_bench(data:str='auto', # 'auto', 'full', 'sample' or a path, as for `tra
         log(f"{archs[0]} {precision} step, share of the matrix product ({b['matmul_gflops']:.0f} GFLOP/s right after it): "
             + _ceilings_line(b['ceilings']))
     if share:
-        log('timing the default transfer-mnist run ...')
-        result['run_share'] = [run_share(data)]
+        log(f"timing the default transfer-mnist run{f' {share_repeats} times' if share_repeats > 1 else ''} ...")
+        result['run_share'] = [run_share(data, repeats=share_repeats)]
         log('timing it again with --no-reuse ...')  # what tracing once per kind of network saves
         result['run_share'].append(run_share(data, reuse=False))
         if result['run_share'][0]['precision'] != 'float32' and 'float32' in precisions:  # and in float32, to compare
             log('timing it again with --precision float32 ...')
             result['run_share'].append(run_share(data, 'float32'))
         for s in result['run_share']:
-            log(f"default run, {s['precision']}{'' if s['reuse'] else ', --no-reuse'}: {s['step_seconds']:.0f} s in training steps in {s['wall_seconds']:.0f} s ({s['share']:.0%})")
+            log(f"default run, {s['precision']}{'' if s['reuse'] else ', --no-reuse'}: {s['step_seconds']:.0f} s in training steps "
+                f"in {s['wall_seconds']:.0f} s ({s['share']:.0%}{_median_of(s)})")
     return result
 
 # %% ../nbs/08_bench.ipynb #84391b7f
@@ -438,9 +452,14 @@ def bench_markdown(result:dict) -> str:
         what = (f"Default `transfer-mnist run` ({s['precision']})" if i == 0 else 'The same with `--no-reuse`'
                 if not s['reuse'] else f"The same with `--precision {s['precision']}`")
         lines += ['', f"{what}: {s['step_seconds']:.0f} s in training steps out of "
-                      f"{s['wall_seconds']:.0f} s of wall time ({s['share']:.0%}); the training seconds of its report "
+                      f"{s['wall_seconds']:.0f} s of wall time ({s['share']:.0%}{_median_of(s)}); the training seconds of its report "
                       f"({s['training_seconds']:.0f} s) also count {s['trace_seconds']:.0f} s of tracing the steps' graphs."]
     return '\n'.join(lines)
+
+def _median_of(s):
+    "For a run share timed more than once: which runs its median is of."
+    shares = s.get('shares', [])
+    return f"; the median of {len(shares)} runs: {', '.join(f'{v:.0%}' for v in shares)}" if len(shares) > 1 else ''
 
 def _ceilings_line(c):
     def show(v): return 'n/a' if v is None else f'{v:.2f}'
