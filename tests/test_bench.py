@@ -26,11 +26,14 @@ def test_quick_bench_runs_every_path_and_writes_json(tmp_path):
         assert row['seconds_per_epoch'] > 0 and len(row['epoch_seconds']) == 2, row
         assert row['gflops'] > 0 and row['flops_per_image'] > 0, row
         assert 200 < row['peak_memory_mb'] < 8000, row  # a process with TensorFlow, measured by the OS
+        assert row['matmul_gflops'] > 0, row  # the matrix product, measured in the path's own process
     seed = {row['path']: row for row in result['rows'] if row['arch'] == 'seed'}
     assert seed['frozen']['flops_per_image'] < 0.5 * seed['end_to_end']['flops_per_image']
     assert seed['cached']['flops_per_image'] < seed['frozen']['flops_per_image']
     assert set(result['ratios']) == {'seed/float32', 'pooled/float32'}
     assert set(result['ratios']['pooled/float32']) == {'frozen_vs_end_to_end', 'cached_vs_end_to_end', 'end_to_end_vs_matmul'}
+    assert result['ratios']['seed/float32']['end_to_end_vs_matmul'] == pytest.approx(
+        seed['end_to_end']['gflops'] / seed['end_to_end']['matmul_gflops'])
     assert 'run_share' not in result  # quick mode skips the default run
     [step] = result['step_breakdown']  # the seed network's step, opened, in float32
     assert (step['arch'], step['precision'], step['batch_size']) == ('seed', 'float32', 128)
