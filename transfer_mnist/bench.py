@@ -306,12 +306,11 @@ def _in_child(spec:dict) -> dict:
 
 def _child(spec):
     from transfer_mnist.data import load_mnist
+    # the machine's matrix product, in this process, just before the path: the path's own reference, as the machine's
+    # speed drifts over the minutes of a run. Before, not after: its buffers are freed before the path's peak memory
+    reference = matmul_gflops(spec['precision'], n=spec.get('matmul_n', 2048), warmup_seconds=spec.get('matmul_warmup', 2.0))
     data = load_mnist('sample' if spec['data'] == 'sample' else None if spec['data'] in ('auto', 'full') else spec['data'])
-    row = measure_path(spec['path'], spec['arch'], spec['precision'], data, epochs=spec['epochs'])
-    # the machine's matrix product, in this process, right after the path's epochs: the path's own reference, as the
-    # machine's speed drifts over the minutes of a run
-    row['matmul_gflops'] = matmul_gflops(spec['precision'], n=spec.get('matmul_n', 2048), warmup_seconds=spec.get('matmul_warmup', 2.0))
-    return row
+    return dict(measure_path(spec['path'], spec['arch'], spec['precision'], data, epochs=spec['epochs']), matmul_gflops=reference)
 
 def run_share(data:str='auto', # the --data of `transfer-mnist run`
               precision:str=None, # its --precision (default: none given, so 'auto')
