@@ -289,28 +289,31 @@ def step_ceilings(breakdown:dict, # as step_breakdown returns
 def _quiet_env(): return {**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '3'}  # child processes: no TensorFlow notices
 
 def _in_child(spec:dict) -> dict:
-    "Run `measure_path` in a new Python process (building its network checks the precision); return its row with the process's peak resident memory."
+    "Run `measure_path` in a new Python process (building its network checks the precision); return its row, with the path's peak resident memory and the matrix product measured right after it."
     code = ('import json, sys; from transfer_mnist.bench import _child; print(json.dumps(_child(json.loads(sys.argv[1]))))')
     with tempfile.TemporaryFile('w+') as err:
         proc = subprocess.Popen([sys.executable, '-c', code, json.dumps(spec)], stdout=subprocess.PIPE, stderr=err, text=True, env=_quiet_env())
         out = proc.stdout.read(); proc.stdout.close()
-        _, status, usage = os.wait4(proc.pid, 0)
+        _, status, _ = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode:
             err.seek(0)
             raise RuntimeError(f"benchmark of {spec['path']} ({spec['arch']}, {spec['precision']}) failed with exit "
                                f"code {proc.returncode}:\n{err.read()[-3000:]}")
-    row = json.loads(out.strip().splitlines()[-1])
-    row['peak_memory_mb'] = usage.ru_maxrss / 1024  # Linux reports KiB
-    return row
+    return json.loads(out.strip().splitlines()[-1])
 
 def _child(spec):
+    import resource
     from transfer_mnist.data import load_mnist
-    # the machine's matrix product, in this process, just before the path: the path's own reference, as the machine's
-    # speed drifts over the minutes of a run. Before, not after: its buffers are freed before the path's peak memory
-    reference = matmul_gflops(spec['precision'], n=spec.get('matmul_n', 2048), warmup_seconds=spec.get('matmul_warmup', 2.0))
     data = load_mnist('sample' if spec['data'] == 'sample' else None if spec['data'] in ('auto', 'full') else spec['data'])
-    return dict(measure_path(spec['path'], spec['arch'], spec['precision'], data, epochs=spec['epochs']), matmul_gflops=reference)
+    row = measure_path(spec['path'], spec['arch'], spec['precision'], data, epochs=spec['epochs'])
+    # the process's peak resident memory so far: the path's alone (Linux reports KiB)
+    row['peak_memory_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # then the machine's matrix product, in this process, right after the path: the path's own reference, as the
+    # machine's speed drifts over the minutes of a run. Timed before the path, its buffers stayed with the process and
+    # added up to 150 MB to some paths' peak memory
+    row['matmul_gflops'] = matmul_gflops(spec['precision'], n=spec.get('matmul_n', 2048), warmup_seconds=spec.get('matmul_warmup', 2.0))
+    return row
 
 def run_share(data:str='auto', # the --data of `transfer-mnist run`
               precision:str=None, # its --precision (default: none given, so 'auto')
