@@ -294,9 +294,7 @@ def _in_child(spec:dict) -> dict:
     with tempfile.TemporaryFile('w+') as err:
         proc = subprocess.Popen([sys.executable, '-c', code, json.dumps(spec)], stdout=subprocess.PIPE, stderr=err, text=True, env=_quiet_env())
         out = proc.stdout.read(); proc.stdout.close()
-        _, status, _ = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode:
+        if proc.wait():
             err.seek(0)
             raise RuntimeError(f"benchmark of {spec['path']} ({spec['arch']}, {spec['precision']}) failed with exit "
                                f"code {proc.returncode}:\n{err.read()[-3000:]}")
@@ -312,7 +310,7 @@ def _child(spec):
     # then the machine's matrix product, in this process, right after the path: the path's own reference, as the
     # machine's speed drifts over the minutes of a run. Timed before the path, its buffers stayed with the process and
     # added up to 150 MB to some paths' peak memory
-    row['matmul_gflops'] = matmul_gflops(spec['precision'], n=spec.get('matmul_n', 2048), warmup_seconds=spec.get('matmul_warmup', 2.0))
+    row['matmul_gflops'] = matmul_gflops(spec['precision'], **spec.get('reference', {}))
     return row
 
 def run_share(data:str='auto', # the --data of `transfer-mnist run`
@@ -390,16 +388,16 @@ def run_bench(data:str='auto', # 'auto', 'full', 'sample' or a path, as for `tra
     epochs = epochs or (1 if quick else 3)
     share = (not quick) if share is None else share
     log(f"device: {device['kind']} {device['name']}; precisions {precisions}; data {data}")
+    reference = dict(n=1024, warmup_seconds=0.2) if quick else dict(n=2048, warmup_seconds=2.0)  # every matmul_gflops here
     matmul = {}
     for p in precisions:
-        matmul[p] = matmul_gflops(p, n=1024 if quick else 2048, warmup_seconds=0.2 if quick else 2.0)
+        matmul[p] = matmul_gflops(p, **reference)
         log(f'matrix product, {p}: {matmul[p]:.0f} GFLOP/s')
     rows = []
     for precision in precisions:
         for arch in archs:
             for path in paths:
-                row = _in_child(dict(path=path, arch=arch, precision=precision, data=data, epochs=epochs,
-                                     matmul_n=1024 if quick else 2048, matmul_warmup=0.2 if quick else 2.0))
+                row = _in_child(dict(path=path, arch=arch, precision=precision, data=data, epochs=epochs, reference=reference))
                 rows.append(row)
                 log(f"{arch:<6} {precision:<8} {path:<10} {row['seconds_per_epoch']:7.2f} s an epoch, "
                     f"{row['images_per_second']:9,.0f} images/s, {row['gflops']:6.1f} GFLOP/s "
@@ -410,7 +408,7 @@ def run_bench(data:str='auto', # 'auto', 'full', 'sample' or a path, as for `tra
     for precision in precisions:  # the first network's end-to-end step, opened
         b = step_breakdown(archs[0], precision, repeats=3 if quick else 20)
         # the matrix product again, right after the breakdown: the machine's speed drifts over the minutes of the paths
-        b['matmul_gflops'] = matmul_gflops(precision, n=1024 if quick else 2048, warmup_seconds=0.2 if quick else 2.0)
+        b['matmul_gflops'] = matmul_gflops(precision, **reference)
         b['ceilings'] = step_ceilings(b, b['matmul_gflops'])
         result['step_breakdown'].append(b)
         log(f"{archs[0]} {precision} step: " + ', '.join(f"{p['part']} {p['seconds'] * 1e3:.2f} ms" for p in b['parts']))
