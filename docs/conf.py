@@ -1,19 +1,24 @@
 # Sphinx configuration of the transfer_mnist documentation site.
 # The pages are the notebooks in nbs/, processed by nbdev and converted by tools/build_docs.py
-# into docs/_src/; build the site with `tools/dev docs` (HTML in docs/_build/html).
+# into docs/_src/; build the site with `tools/dev docs` (HTML in docs/_build/html), or the
+# instructors' one, with the exercises' solutions, with `tools/dev docs --solutions` (docs/_build/instructors).
 import inspect
 
 project = 'transfer_mnist'
 author = 'transfer_mnist developers'
 copyright = '2026, transfer_mnist developers. MNIST: LeCun, Cortes and Burges, CC BY-SA 3.0'
 
-extensions = ['myst_nb', 'sphinx.ext.autodoc', 'sphinx.ext.autosummary']
+# sphinx-mathjax-offline: MathJax ships with the site, so math renders offline (a classroom, a train)
+extensions = ['myst_nb', 'sphinx.ext.autodoc', 'sphinx.ext.autosummary', 'sphinx-mathjax-offline']
 nb_execution_mode = 'off'  # render the outputs stored in the notebooks: they come from real runs
 nb_merge_streams = True
+# an output's Markdown is parsed as MyST, as the notebooks' own Markdown cells are: tables and $math$ render
+# (the default, CommonMark, has no tables: a table of pipes would become one paragraph)
+nb_render_markdown_format = 'myst'
 myst_heading_anchors = 3  # show_doc headings (### freeze) get anchors (#freeze), as on an nbdev site
-myst_enable_extensions = ['colon_fence']
+myst_enable_extensions = ['colon_fence', 'dollarmath']  # $n = 2$ in the lessons' prose
 suppress_warnings = ['mystnb.unknown_mime_type', 'myst.header']  # show_doc headings are H3, as nbdev makes them
-exclude_patterns = ['_build']
+exclude_patterns = ['_build', '_extra', '.doctrees']  # _extra: the source notebooks, copied as they are
 autodoc_member_order = 'bysource'
 autodoc_typehints = 'signature'
 
@@ -41,7 +46,10 @@ def setup(app):
     app.connect('autodoc-process-docstring', _docments_as_params)
 
 html_static_path = ['_static']
+html_css_files = ['transfer_mnist.css']  # figures keep their aspect ratio; code wraps instead of being cut
 html_favicon = '_static/favicon.svg'
 html_context = {'default_mode': 'light'}
 
-html_extra_path = ['_extra']  # the source notebooks, written there by tools/build_docs.py
+# the source notebooks (or, on the public site, the student ones), written beside the pages by tools/build_docs.py,
+# which passes this folder's path with -D
+html_extra_path = []

@@ -1,6 +1,13 @@
 """Build the documentation site from the notebooks, without Quarto (not installable here).
 
-    .venv/bin/python tools/build_docs.py        # HTML into docs/_build/html
+    .venv/bin/python tools/build_docs.py              # the public site, into docs/_build/html
+    .venv/bin/python tools/build_docs.py --solutions  # the instructors' site, into docs/_build/instructors
+
+The public site is the one students read: the exercises' solutions and hidden tests are left out of it
+(nbgrader's own ClearSolutions and ClearHiddenTests, as in the student notebooks), while every output
+of the solution run stays, and a lesson's notebook link gives the student notebook. The instructors'
+site keeps the lessons whole, solutions, hidden tests and source notebooks included; keep it off the
+public web.
 
 1. nbdev processes the notebooks as for its own site (`nbdev.serve.proc_nbs`: hidden cells dropped,
    show_doc rendered, links between symbols added) into _proc/.
@@ -11,6 +18,7 @@
 3. An API reference page lists every exported function and class (from the library's _modidx.py).
 4. Sphinx (docs/conf.py: myst-nb, autodoc, sphinx-book-theme) renders it, stored outputs and all.
 """
+import argparse
 import configparser
 import importlib
 import re
@@ -23,8 +31,10 @@ import nbformat
 import yaml
 
 root = Path(__file__).resolve().parent.parent
-src = root/'docs'/'_src'
-out = root/'docs'/'_build'/'html'
+sys.path.insert(0, str(root))
+from transfer_mnist.exercises import STUDENT_DIR, has_exercises  # noqa: E402
+
+BUILDS = {False: 'html', True: 'instructors'}  # solutions? -> the folder under docs/_build (and docs/_src)
 
 
 def _settings():
@@ -46,9 +56,31 @@ def _local_links(text: str, prefix: str) -> str:
     return _page_link.sub(lambda m: f']({m[1]}.ipynb{m[2] or ""})', text.replace(prefix, ''))
 
 
-def convert(nb_path: Path, source_name: str) -> tuple:
+def without_solutions(nb):
+    "The lesson as the public site shows it: nbgrader's ClearSolutions and ClearHiddenTests, outputs kept."
+    from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+    # the student notebook's stub also raises NotImplementedError; here the cell's stored outputs follow
+    nb, _ = ClearSolutions(code_stub={'python': '# YOUR CODE HERE'}).preprocess(nb, {})
+    nb, _ = ClearHiddenTests().preprocess(nb, {})
+    return nb
+
+
+def source_link(source_name: str, exercises: bool, solutions: bool) -> str:
+    "The line under a page's title that links the notebook it comes from (copied into the site)."
+    link = f'<a href="notebooks/{source_name}">'
+    if exercises and not solutions:
+        return (f'<p class="source-notebook">Exercise notebook: {link}{source_name}</a> (what '
+                '<code>transfer-mnist exercises</code> hands out). The solutions of its exercises are left out of '
+                "this site; instructors build them with <code>tools/dev docs --solutions</code>.</p>")
+    note = " Instructors' build: the exercises' solutions and hidden tests are shown." if exercises else ''
+    return f'<p class="source-notebook">Source notebook: {link}nbs/{source_name}</a>.{note}</p>'
+
+
+def convert(nb_path: Path, source_name: str, solutions: bool = False) -> tuple:
     "One processed notebook as a myst-nb page: returns (page stem, title, notebook)."
     nb = nbformat.read(nb_path, as_version=4)
+    exercises = has_exercises(nb)
+    if exercises and not solutions: nb = without_solutions(nb)
     prefix = _site_prefix()
     cells, meta = [], {}
     for cell in nb.cells:
@@ -57,8 +89,7 @@ def convert(nb_path: Path, source_name: str) -> tuple:
             meta = yaml.safe_load(cell.source.strip().strip('-')) or {}
             head = f"# {meta.get('title', nb_path.stem)}"
             if meta.get('description'): head += f"\n\n> {meta['description']}"
-            # the notebook this page comes from, as it is in the repository (copied into the site)
-            head += f'\n\n<p class="source-notebook">Source notebook: <a href="notebooks/{source_name}">nbs/{source_name}</a></p>'
+            head += '\n\n' + source_link(source_name, exercises, solutions)
             cells.append(nbformat.v4.new_markdown_cell(head))
             continue
         if cell.cell_type == 'markdown':
@@ -107,30 +138,38 @@ def api_page() -> str:
     return '\n'.join(text)
 
 
-def build() -> Path:
-    sys.path.insert(0, str(root))
+def build(solutions: bool = False) -> Path:
+    "Build the public site, or with `solutions` the instructors' one; returns its folder."
     from nbdev.serve import proc_nbs
+    src, out = root/'docs'/'_src'/BUILDS[solutions], root/'docs'/'_build'/BUILDS[solutions]
     shutil.rmtree(root/'_proc', ignore_errors=True)
     proc = proc_nbs(n_workers=0)
     shutil.rmtree(src, ignore_errors=True); src.mkdir(parents=True)
     order = sorted(p for p in (root/'nbs').glob('*.ipynb'))
-    toc = []
+    toc, extra = [], src/'_extra'  # html_extra_path: copied into the site as they are
+    (extra/'notebooks').mkdir(parents=True)
     for nb_path in order:
-        stem, title, nb = convert(proc/nb_path.name, nb_path.name)
+        stem, title, nb = convert(proc/nb_path.name, nb_path.name, solutions)
         if stem != 'index': toc.append(stem)
         nbformat.write(nb, src/f'{stem}.ipynb')
+        student = STUDENT_DIR/nb_path.name
+        if not solutions and has_exercises(nbformat.read(nb_path, as_version=4)):
+            if not student.exists(): sys.exit(f'{student.relative_to(root)} is missing: run tools/dev check to make it.')
+            shutil.copy(student, extra/'notebooks'/nb_path.name)
+        else: shutil.copy(nb_path, extra/'notebooks'/nb_path.name)
     (src/'api.md').write_text(api_page())
     index = nbformat.read(src/'index.ipynb', as_version=4)
     index.cells.append(nbformat.v4.new_markdown_cell('```{toctree}\n:maxdepth: 1\n:hidden:\n\n' + '\n'.join(toc + ['api']) + '\n```'))
     nbformat.write(index, src/'index.ipynb')
-    extra = root/'docs'/'_extra'/'notebooks'  # html_extra_path: copied into the site as they are
-    shutil.rmtree(extra.parent, ignore_errors=True); extra.mkdir(parents=True)
-    for nb_path in order: shutil.copy(nb_path, extra/nb_path.name)
     shutil.rmtree(out, ignore_errors=True)
     subprocess.run([sys.executable, '-m', 'sphinx', '-b', 'html', '-q', '-W', '--keep-going', '-c', str(root/'docs'),
-                    str(src), str(out)], check=True)
+                    '-D', f'html_extra_path={extra}', '-d', str(src/'.doctrees'), str(src), str(out)], check=True)
     return out
 
 
 if __name__ == '__main__':
-    print(f'site written to {build().relative_to(root)}/index.html')
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--solutions', action='store_true',
+                        help="the instructors' site, with the exercises' solutions and hidden tests (docs/_build/instructors)")
+    site = build(parser.parse_args().solutions)
+    print(f'site written to {site.relative_to(root)}/index.html')
