@@ -40,10 +40,10 @@ def test_offline_default_runs_on_the_sample_and_says_so(tmp_path, offline):
     assert 'Point the environment variable TRANSFER_MNIST_DATA' in r.stderr
     assert 'data: sample: full MNIST was not available' in r.stdout
     report = json.loads((out/'report.json').read_text())
-    assert report['data'].startswith('sample:')
+    assert report['data'] == 'the shipped sample (full MNIST was not available)'
     assert [(r['approach'], r['n_train']) for r in report['runs']] == [('base', 2500), ('frozen', 2500)]
     assert report['summary']['frozen']['trainable_params'] == 2_360_714
-    assert (out/'report.md').read_text().startswith('# transfer_mnist run\n\nData: sample:')
+    assert (out/'report.md').read_text().startswith('# transfer_mnist run\n\nData: the shipped sample (full MNIST')
 
 
 def test_offline_full_fails_with_one_clear_line(offline):
@@ -75,7 +75,8 @@ def test_full_mnist_default_run_reaches_the_seed_accuracy(tmp_path):
     r = run('run', '--data', 'full', '--output', str(tmp_path))
     assert r.returncode == 0, r.stderr
     report = json.loads((tmp_path/'report.json').read_text())
-    assert report['data'].startswith('full MNIST from')
+    assert report['data'] == 'full MNIST'  # not the folder it came from: a report may be published
+    assert os.environ['TRANSFER_MNIST_DATA'] not in (tmp_path/'report.json').read_text()
     assert report['settings']['n_train_a'] == 30596 and report['settings']['n_train_b'] == 29404
     s = report['summary']
     assert set(s) == {'base', 'frozen', 'scratch', 'finetuned', 'reference'} and s['frozen']['seeds'] == 3

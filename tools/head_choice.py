@@ -10,7 +10,7 @@ import numpy as np
 
 from transfer_mnist.cnn import ARCHITECTURES, build_cnn, copy_cnn
 from transfer_mnist.data import load_mnist, transfer_split
-from transfer_mnist.experiment import _use_cache
+from transfer_mnist.experiment import use_cache
 from transfer_mnist.freeze import freeze
 from transfer_mnist.train import train_cnn
 
@@ -25,7 +25,7 @@ def main():
             train_cnn(base, *task_a, epochs=epochs, seed=seed)
             for head in acc:
                 model = freeze(copy_cnn(base, reset=['classifier'] if head == 'new' else []), 'features')
-                cache = _use_cache('auto', model, len(task_b[0][0]), epochs)
+                cache = use_cache('auto', model, len(task_b[0][0]), epochs)
                 acc[head].append(train_cnn(model, *task_b, epochs=epochs, seed=seed, cache_features=cache).test_accuracy)
         for head, a in acc.items():
             print(f"| {arch} | {epochs} | {head} | {', '.join(f'{x:.2%}' for x in a)} | {np.mean(a):.2%} |", flush=True)

@@ -3,11 +3,11 @@
 Markdown cells are copied; code cells are shown with their text outputs, except `#| hide` cells;
 nbdev's `#|` directive lines are dropped.
 """
-import os
-import tempfile
 from pathlib import Path
 
 import nbformat
+
+from transfer_mnist.data import atomic_write
 
 root = Path(__file__).resolve().parent.parent
 
@@ -32,13 +32,7 @@ def readme_text(nb_path: Path) -> str:
 
 
 def main():
-    target = root/'README.md'
-    fd, tmp = tempfile.mkstemp(dir=root, prefix='README.md', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as f: f.write(readme_text(root/'nbs'/'index.ipynb'))
-        os.replace(tmp, target)
-    except BaseException:
-        os.unlink(tmp); raise
+    with atomic_write(root/'README.md', 'w') as f: f.write(readme_text(root/'nbs'/'index.ipynb'))
 
 
 if __name__ == '__main__':

@@ -31,9 +31,9 @@ def _act_ops(activation):
 
 def layer_costs(model:keras.Model) -> list: # one dict per layer, in order
     "Per layer of `model` (groups opened): forward FLOPs per image, from multiply-adds and element-wise work."
-    from transfer_mnist.cnn import _all_layers
+    from transfer_mnist.cnn import all_layers
     rows = []
-    for layer in _all_layers(model):
+    for layer in all_layers(model):
         if hasattr(layer, 'layers'): continue  # a group: its layers follow
         out = int(np.prod(layer.output.shape[1:]))
         macs, elementwise, training_only = 0, 0, 0
@@ -61,8 +61,8 @@ def layer_step_flops(model:keras.Model, # a model from build_cnn, frozen or not
     "Per layer of `model`: FLOPs per image of its forward and backward pass in a training step, as its layers are frozen, and of inference."
     skip = set()
     if cached:
-        from transfer_mnist.cnn import _all_layers
-        skip = {l.name for l in _all_layers(model.get_layer('features'))}
+        from transfer_mnist.cnn import all_layers
+        skip = {l.name for l in all_layers(model.get_layer('features'))}
     rows, below_trains = [], False  # below_trains: a layer before this one trains, so gradients must reach this one's input
     for r in layer_costs(model):
         row = dict(name=r['name'], forward=0, backward=0, inference=2 * r['multiply_adds'] + r['elementwise'])
@@ -130,9 +130,9 @@ def step_gemms(model:keras.Model, # a model from build_cnn, frozen or not
                batch_size:int=128,
               ) -> list: # one dict per product: layer, product ('forward', 'weights' or 'input'), m, k, n, flops
     "The matrix products of one training step of `model` as its layers are frozen, with their shapes for `batch_size` images."
-    from transfer_mnist.cnn import _all_layers
+    from transfer_mnist.cnn import all_layers
     rows, below_trains = [], False  # below_trains: a layer before this one trains, so gradients must reach this one's input
-    for layer in _all_layers(model):
+    for layer in all_layers(model):
         if hasattr(layer, 'layers'): continue  # a group: its layers follow
         trains = bool(layer.trainable_weights)
         if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)):
@@ -228,7 +228,7 @@ def step_breakdown(arch:str='seed', # 'seed' or 'pooled'
     call of a traced function that does almost nothing (what each part timed alone pays on top of its work), and the
     step's matrix products, each timed as a bare product of its shape (`step_gemms`, `time_gemms`)."""
     import tensorflow as tf
-    from transfer_mnist.cnn import ARCHITECTURES, _all_layers, build_cnn
+    from transfer_mnist.cnn import ARCHITECTURES, all_layers, build_cnn
     from transfer_mnist.train import FusedAdam
     model = build_cnn(10, **ARCHITECTURES[arch], seed=seed, precision=precision)
     def timed(fn): return _median_seconds(fn, repeats)
@@ -247,7 +247,7 @@ def step_breakdown(arch:str='seed', # 'seed' or 'pooled'
     flops = {r['name']: r for r in layer_step_flops(model)}
     parts = [dict(part='whole step', seconds=timed(step), flops=step_flops(model)['training'] * batch_size)]
     a = x
-    for i, layer in enumerate(l for l in _all_layers(model) if not isinstance(l, keras.layers.InputLayer) and l.name in flops):
+    for i, layer in enumerate(l for l in all_layers(model) if not isinstance(l, keras.layers.InputLayer) and l.name in flops):
         out = layer(a, training=True)
         forward = tf.function(lambda a=a, layer=layer: layer(a, training=True))
         def both(a=a, layer=layer, dy=noise(out.shape, out.dtype), first=i == 0):

@@ -83,8 +83,14 @@ def _sizes(text):
 
 def _public_label(source, described):
     "How a result names its data, without a path of this machine: results may be committed and published."
-    if described.startswith('sample'): return 'the shipped sample'
+    if described.startswith('sample'):
+        return 'the shipped sample' + (' (full MNIST was not available)' if 'not available' in described else '')
     return 'full MNIST' if source in ('auto', 'full') else f'MNIST from {Path(source).name}'
+
+def _fail(error) -> int:
+    "How every command reports a fault it cannot get past: one line on stderr naming it and the way out, exit status 1."
+    print(f'transfer-mnist: error: {error}', file=sys.stderr)
+    return 1
 
 STUDY_QUICK = dict(data='sample', epochs=1, seeds=[0], sizes=[10, 100, 'all'], min_steps=20)
 
@@ -100,7 +106,7 @@ def make_parser() -> argparse.ArgumentParser:
     run.add_argument('--data', default='auto', metavar='SOURCE',
                      help=f"'auto' (default: ${DATA_ENV}, else the keras download, else the shipped sample with a "
                           f"warning), 'full' (full MNIST or an error), 'sample', or a folder of IDX files or a .npz")
-    run.add_argument('--arch', default='seed', choices=['seed', 'pooled'],
+    run.add_argument('--arch', default='seed', choices=list(ARCHITECTURES),
                      help="'seed': the lab's network (default); 'pooled': Keras's mnist_transfer_cnn variant")
     run.add_argument('--epochs', type=_positive, default=1, help='epochs of every training (default 1)')
     run.add_argument('--batch-size', type=_positive, default=128, help='images per step (default 128)')
@@ -114,7 +120,7 @@ def make_parser() -> argparse.ArgumentParser:
     run.add_argument('--head', default='auto', choices=['auto', 'keep', 'new'],
                      help="the frozen transfer's dense layers: 'keep' the base's, 'new' ones, or 'auto' (default: "
                           "keep for the seed network, new for the pooled one, as measured best)")
-    run.add_argument('--precision', default='auto', choices=['auto', 'float32', 'bfloat16', 'float16'],
+    run.add_argument('--precision', default='auto', choices=['auto', *PRECISIONS],
                      help="'auto' (default: bfloat16 on CPUs with bf16 instructions, where it trains about twice as "
                           "fast, else float32), 'float32' (as the original lab), 'bfloat16' or 'float16' (GPUs); "
                           "the weights stay float32")
@@ -152,7 +158,7 @@ def make_parser() -> argparse.ArgumentParser:
                        help="a small study to check that it works: the sample, one seed, one epoch, sizes 10,100,all "
                             "(each setting still overrides)")
     study.add_argument('--data', default=None, metavar='SOURCE', help="as for run (default 'auto'; 'sample' with --quick)")
-    study.add_argument('--arch', default='pooled', choices=['seed', 'pooled'],
+    study.add_argument('--arch', default='pooled', choices=list(ARCHITECTURES),
                        help="'pooled': Keras's variant (default); 'seed': the lab's network")
     study.add_argument('--epochs', type=_positive, default=None, help='epochs of every training on all of B, and of the bases (default 2)')
     study.add_argument('--batch-size', type=_positive, default=128, help='images per step (default 128)')
@@ -163,7 +169,7 @@ def make_parser() -> argparse.ArgumentParser:
                        help="labelled B images for the data-efficiency curves (default '10,30,100,300,1000,3000,all')")
     study.add_argument('--min-steps', type=_positive, default=None,
                        help='gradient steps at least, for trainings on a subset of B (default 200)')
-    study.add_argument('--precision', default='auto', choices=['auto', 'float32', 'bfloat16', 'float16'], help="as for run (default 'auto')")
+    study.add_argument('--precision', default='auto', choices=['auto', *PRECISIONS], help="as for run (default 'auto')")
     study.add_argument('--output', type=_writable_folder, default='transfer-mnist-study', metavar='DIR',
                        help='folder for the study (default transfer-mnist-study); a study there with the same settings resumes')
     return parser
@@ -175,8 +181,7 @@ def _study(args, parser):
     settings = {**defaults, **(STUDY_QUICK if args.quick else {}), **given}
     try: data, described = choose_data(settings['data'])
     except (MnistUnavailableError, OSError, ValueError) as e:
-        print(f'transfer-mnist: error: {e}', file=sys.stderr)
-        return 1
+        return _fail(e)
     label = _public_label(settings['data'], described)
     print(f'data: {described}', flush=True)
     try:
@@ -194,8 +199,7 @@ def _exercises(args):
     from transfer_mnist.exercises import write_exercises
     try: written = write_exercises(args.dir, overwrite=args.force)
     except (FileExistsError, FileNotFoundError, NotADirectoryError) as e:
-        print(f'transfer-mnist: error: {e}', file=sys.stderr)
-        return 1
+        return _fail(e)
     for path in written: print(f'wrote {path}')
     print(f'open them with: jupyter lab {args.dir}')
     return 0
@@ -209,8 +213,7 @@ def _bench(args):
         result = run_bench(source, quick=args.quick, precisions=args.precision, archs=args.arch, epochs=args.epochs,
                            data_label=label, log=lambda line: print(line, flush=True))
     except (MnistUnavailableError, OSError, ValueError, RuntimeError) as e:
-        print(f'transfer-mnist: error: {e}', file=sys.stderr)
-        return 1
+        return _fail(e)
     print('\n' + bench_markdown(result))
     print(f'wrote {write_bench(result, args.output)}')
     return 0
@@ -226,8 +229,7 @@ def main(argv=None) -> int:
     if args.command == 'study': return _study(args, parser)
     try: data, described = choose_data(args.data)
     except (MnistUnavailableError, OSError, ValueError) as e:
-        print(f'transfer-mnist: error: {e}', file=sys.stderr)
-        return 1
+        return _fail(e)
     from transfer_mnist.experiment import run_experiment, write_report
     print(f'data: {described}', flush=True)
     exp = run_experiment(data, arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, seeds=args.seeds,
@@ -235,5 +237,5 @@ def main(argv=None) -> int:
                          reuse=not args.no_reuse,
                          log=lambda line: print(line, flush=True))
     print(f'\nsummary (data: {described})\n{exp.markdown()}')
-    for path in write_report(exp, args.output, described): print(f'wrote {path}')
+    for path in write_report(exp, args.output, _public_label(args.data, described)): print(f'wrote {path}')
     return 130 if exp.interrupted else 0

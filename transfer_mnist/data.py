@@ -5,7 +5,8 @@
 # %% auto #0
 __all__ = ['DATA_ENV', 'IDX_NAMES', 'IDX_MAGIC', 'MAX_IDX_BYTES', 'SEED_DIGITS', 'MnistUnavailableError', 'read_idx', 'idx_bytes',
            'load_idx_folder', 'load_npz', 'sample_path', 'import_keras', 'download_mnist', 'load_mnist', 'parse_digits',
-           'digits_label', 'split_digits', 'transfer_split', 'preprocess', 'cut_sample', 'atomic_write', 'save_npz']
+           'digits_label', 'split_digits', 'transfer_split', 'preprocess', 'atomic_path', 'atomic_write', 'cut_sample',
+           'save_npz']
 
 # %% ../nbs/00_data.ipynb #3939ed48
 import contextlib
@@ -273,7 +274,35 @@ def preprocess(x:np.ndarray, # uint8 images (n, 28, 28) or (n, 28, 28, 1)
     if y.shape != (len(x),): raise ValueError(f"preprocess: {len(x):,} images but labels shaped {y.shape}.")
     return x, y.astype(np.int32)
 
-# %% ../nbs/00_data.ipynb #83d47917
+# %% ../nbs/00_data.ipynb #4b3361ce
+@contextlib.contextmanager
+def atomic_path(path, # the file to write
+               ): # yields a temporary path beside `path`, with the same endings (.keras, .weights.h5), to write to
+    """A temporary file beside `path` for a writer that wants a path (Keras's `save`, `save_weights`): on success it
+    replaces `path`, on any error it is removed. So `path` is either whole or as it was, never half-written."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp' + ''.join(path.suffixes))
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        # mkstemp makes the file private (0600): give it the permissions a plain open() would, or the replaced file's
+        umask = os.umask(0); os.umask(umask)
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True); raise
+
+
+# %% ../nbs/00_data.ipynb #3208c2a3
+@contextlib.contextmanager
+def atomic_write(path, # the file to write
+                 mode:str='wb', # 'wb' or 'w' (UTF-8 text)
+                ):
+    "Open a file beside `path` for writing, as `atomic_path`: `path` is replaced on success, untouched on any error."
+    with atomic_path(path) as tmp, open(tmp, mode, encoding=None if 'b' in mode else 'utf-8') as f: yield f
+
+
+# %% ../nbs/00_data.ipynb #ec9f7f22
 def cut_sample(data, # full MNIST as load_mnist returns it
                train_per_digit:int=500, # training images kept per digit
                test_per_digit:int=100, # test images kept per digit
@@ -287,22 +316,8 @@ def cut_sample(data, # full MNIST as load_mnist returns it
     (x_train, y_train), (x_test, y_test) = data
     return cut(x_train, y_train, train_per_digit), cut(x_test, y_test, test_per_digit)
 
-@contextlib.contextmanager
-def atomic_write(path, # the file to write
-                 mode:str='wb', # 'wb' or 'w'
-                ):
-    "Open a temporary file beside `path` for writing; on success it replaces `path`, on any error it is removed."
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix='.tmp')
-    try:
-        with os.fdopen(fd, mode) as f: yield f
-        # mkstemp makes the file private (0600): give it the permissions a plain open() would, or the replaced file's
-        umask = os.umask(0); os.umask(umask)
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp); raise
 
+# %% ../nbs/00_data.ipynb #c77a6802
 def save_npz(path, # where to write; replaced whole or not at all
              data, # ((x_train, y_train), (x_test, y_test))
             ) -> Path:

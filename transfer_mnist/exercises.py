@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .cnn import _all_layers, build_cnn
+from .cnn import all_layers, build_cnn
 from .data import atomic_write, digits_label, import_keras, parse_digits, preprocess, split_digits
-from .freeze import _leaves
+from .freeze import leaf_layers
 
 keras = import_keras()
 
@@ -116,7 +116,7 @@ def check_network(model, # the student's network
                         f"it has no group named '{group}': put the {'convolutions' if group == 'features' else 'dense layers'} "
                         f"in a keras.Sequential(..., name='{group}'), so they can be frozen together (its layers: {names})."):
             continue
-        have, want = [_describe(l) for l in _leaves(model.get_layer(group))], [_describe(l) for l in _leaves(reference.get_layer(group))]
+        have, want = [_describe(l) for l in leaf_layers(model.get_layer(group))], [_describe(l) for l in leaf_layers(reference.get_layer(group))]
         diff = next((i for i, (h, w) in enumerate(zip(have, want)) if h != w), None)
         if diff is not None: fb.wrong(f"layer {diff + 1} of '{group}' is {have[diff]}, but the lab's network has {want[diff]} there.")
         elif len(have) != len(want): fb.wrong(f"'{group}' has {len(have)} layers, the lab's network {len(want)}.")
@@ -124,7 +124,7 @@ def check_network(model, # the student's network
     want_out = reference.outputs[0].shape[-1]
     try: n_out = model.outputs[0].shape[-1]
     except (AttributeError, ValueError, IndexError):  # a Sequential without an Input is not built yet
-        leaves = _leaves(model)
+        leaves = leaf_layers(model)
         n_out = getattr(leaves[-1], 'units', None) if leaves else None
     fb.check(n_out == want_out, f'{n_out} outputs, one for each digit.',
              f'{n_out} outputs, but the labels stay the digits 0-9 in this lab (5-9 come later): it needs {want_out}.')
@@ -174,7 +174,7 @@ def check_frozen(model, # the model whose convolutions should be frozen
         fb.wrong('the model is not compiled: compile it after freezing (Keras applies `trainable` when it compiles).')
     else:
         state = getattr(model, '_compiled_trainable_state', None)
-        stale = [l.name for l in [model, *_all_layers(model)] if state and l in state and state[l] != l.trainable]
+        stale = [l.name for l in [model, *all_layers(model)] if state and l in state and state[l] != l.trainable]
         fb.check(not stale, 'compiled after freezing.',
                  'the model was last compiled before the freeze (a copy of a compiled model comes compiled): Keras '
                  'keeps training what was trainable when it last compiled, so compile again after changing `trainable`.')

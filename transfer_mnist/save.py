@@ -6,12 +6,10 @@
 __all__ = ['keras', 'save_cnn', 'ModelFileError', 'load_cnn']
 
 # %% ../nbs/07_save.ipynb #d8980ca2
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
-from .data import import_keras
+from .data import atomic_path, import_keras
 
 keras = import_keras()
 
@@ -25,14 +23,7 @@ def save_cnn(model:keras.Model, # the model to save (trained, frozen, compiled o
         raise ValueError(f"save_cnn writes Keras's .keras format: give a file name ending in .keras, received {str(path)!r}.")
     if not path.parent.is_dir():
         raise FileNotFoundError(f"Cannot save to {path}: the folder {path.parent} does not exist. Create it first.")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.stem}.', suffix='.tmp.keras')
-    os.close(fd)
-    try:
-        model.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.unlink(tmp)
-        raise
+    with atomic_path(path) as tmp: model.save(tmp)
     return path
 
 class ModelFileError(ValueError):

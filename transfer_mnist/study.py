@@ -20,9 +20,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from .cnn import ARCHITECTURES, _all_layers, build_cnn, keras, resolve_precision
+from .cnn import ARCHITECTURES, all_layers, build_cnn, keras, resolve_precision
 from .data import atomic_write, digits_label, transfer_split
-from .experiment import _use_cache
+from .experiment import use_cache
 from .freeze import find_layers, freeze
 from .save import load_cnn, save_cnn
 from .train import CompiledModels, train_cnn
@@ -41,7 +41,7 @@ INIT_OFFSET = 1000  # a transfer's new layers are drawn with seed + INIT_OFFSET,
 
 def weight_layers(model:keras.Model) -> list:
     "Names of the layers with weights, in order (groups are looked into, not counted)."
-    return [l.name for l in _all_layers(model) if l.weights and not getattr(l, 'layers', None)]
+    return [l.name for l in all_layers(model) if l.weights and not getattr(l, 'layers', None)]
 
 def cut_points(model:keras.Model) -> list:
     "Where the network can be cut: after each weight layer but the last. Cut n copies the first n weight layers."
@@ -233,7 +233,7 @@ def _run_job(job, study, task_a, task_b, folder, compiled=None) -> dict:
         fresh = build_cnn(10, **arch, seed=seed + INIT_OFFSET, precision=s['precision'])
         model = transplant(study.bases[which], fresh, n, frozen)
     cached = (frozen and not model.get_layer('features').trainable_weights
-              and _use_cache(s['cache'], model, len(y), epochs))  # the features group frozen whole, and caching pays
+              and use_cache(s['cache'], model, len(y), epochs))  # the features group frozen whole, and caching pays
     result = train_cnn(model, (x, y), test, epochs=epochs, batch_size=batch, seed=seed, cache_features=cached, validate=False,
                        compiled_models=compiled)
     if variant in ('baseA', 'baseB') and full:

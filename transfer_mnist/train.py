@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .cnn import _all_layers, copy_cnn
-from .data import atomic_write, import_keras, preprocess
+from .cnn import all_layers, copy_cnn
+from .data import atomic_path, atomic_write, import_keras, preprocess
 from .freeze import trainable_summary
 
 keras = import_keras()
@@ -288,7 +288,7 @@ def _check_labels(model, y, name):
 
 def _seed_generators(model):
     "The random state of the model's dropout layers (each seeded layer has its own)."
-    return [l.seed_generator for l in _all_layers(model) if getattr(l, 'seed_generator', None) is not None]
+    return [l.seed_generator for l in all_layers(model) if getattr(l, 'seed_generator', None) is not None]
 
 class EpochCheckpoint(keras.callbacks.Callback):
     """After every epoch, saves what an exact resume needs into `folder`: the weights and the optimizer's
@@ -300,8 +300,7 @@ class EpochCheckpoint(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         self.folder.mkdir(parents=True, exist_ok=True)
         weights = self.folder/f'epoch{epoch + 1}.weights.h5'
-        tmp = self.folder/f'.epoch{epoch + 1}.tmp.weights.h5'  # keras wants the .weights.h5 ending
-        self.model.save_weights(tmp); os.replace(tmp, weights)
+        with atomic_path(weights) as tmp: self.model.save_weights(tmp)
         state = dict(settings=self.settings, epochs_done=epoch + 1, weights=weights.name,
                      dropout_states=[g.state.numpy().tolist() for g in _seed_generators(self.model)])
         with atomic_write(self.state_path, 'w') as f: json.dump(state, f)
@@ -420,7 +419,7 @@ def train_cnn(model:keras.Model, # a model from build_cnn (frozen layers stay fr
     def compiled(m):
         opt = FusedAdam() if optimizer == 'adam' else keras.optimizers.get(optimizer)
         if learning_rate is not None: opt.learning_rate = learning_rate
-        if any(getattr(l, 'dtype_policy', None) is not None and l.dtype_policy.name == 'mixed_float16' for l in _all_layers(m)):
+        if any(getattr(l, 'dtype_policy', None) is not None and l.dtype_policy.name == 'mixed_float16' for l in all_layers(m)):
             opt = keras.optimizers.LossScaleOptimizer(opt)  # float16 gradients need loss scaling; bfloat16's range does not
         # Compiling here also makes any earlier change of `trainable` take effect (see the freeze notebook).
         m.compile(optimizer=opt, loss='sparse_categorical_crossentropy', metrics=['accuracy'],
