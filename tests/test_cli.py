@@ -59,6 +59,7 @@ def test_offline_full_fails_with_one_clear_line(offline):
 @pytest.mark.parametrize('args, message', [
     (['run', '--epochs', '0'], 'must be at least 1'),
     (['run', '--arch', 'vgg'], "invalid choice: 'vgg'"),
+    (['run', '--engine', 'quick'], "invalid choice: 'quick' (choose from 'fast', 'keras')"),
     (['run', '--digits-a', '0-5'], 'overlap in [5]'),
     (['fly'], "invalid choice: 'fly'"),
 ])

@@ -1,5 +1,6 @@
-"""The lab's transfer step under tf.distribute.MirroredStrategy on two logical CPU devices: it must match
-the single-device accuracy within 0.5 points. Logical devices are set before TensorFlow starts, so the
+"""The lab's transfer step under tf.distribute.MirroredStrategy on two logical CPU devices, with either engine:
+plain Keras in the strategy's scope, and the fast engine's `strategy=`. Each must match its single-device accuracy
+within 0.5 points. Logical devices are set before TensorFlow starts, so the
 training runs in a fresh process. Needs full MNIST (TRANSFER_MNIST_DATA); CI has it."""
 import json
 import os
@@ -16,21 +17,26 @@ tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfigur
 from transfer_mnist.cnn import build_cnn, copy_cnn
 from transfer_mnist.data import load_mnist, transfer_split
 from transfer_mnist.freeze import freeze
+from transfer_mnist.fast import train_fast
 from transfer_mnist.train import train_cnn
 
 task_a, task_b = transfer_split(load_mnist())
 base = build_cnn(seed=0)
 train_cnn(base, *task_a, epochs=1, seed=0)
-single = train_cnn(freeze(copy_cnn(base), 'features'), *task_b, epochs=1, seed=0)
+single = train_fast(freeze(copy_cnn(base), 'features'), *task_b, epochs=1, seed=0)
 strategy = tf.distribute.MirroredStrategy(['/cpu:0', '/cpu:1'])
-try: train_cnn(freeze(copy_cnn(base), 'features'), *task_b, epochs=1, seed=0, strategy=strategy)
+try: train_fast(freeze(copy_cnn(base), 'features'), *task_b, epochs=1, seed=0, strategy=strategy)
 except ValueError as e: refused = str(e)
 with strategy.scope():
     transfer = freeze(copy_cnn(base), 'features')
-mirrored = train_cnn(transfer, *task_b, epochs=1, seed=0, strategy=strategy)
+mirrored = train_fast(transfer, *task_b, epochs=1, seed=0, strategy=strategy)
+keras_single = train_cnn(freeze(copy_cnn(base), 'features'), *task_b, epochs=1, seed=0)
+with strategy.scope():  # plain Keras: build and train in the scope
+    keras_mirrored = train_cnn(freeze(copy_cnn(base), 'features'), *task_b, epochs=1, seed=0)
 print(json.dumps(dict(replicas=strategy.num_replicas_in_sync, single=single.test_accuracy,
                       mirrored=mirrored.test_accuracy, refused=refused,
-                      frozen=mirrored.frozen_params,
+                      frozen=mirrored.frozen_params, keras_single=keras_single.test_accuracy,
+                      keras_mirrored=keras_mirrored.test_accuracy, keras_frozen=keras_mirrored.frozen_params,
                       max_weight_difference=max(float(abs(a - b).max()) for a, b in
                                                 zip(single.model.get_weights(), mirrored.model.get_weights())))))
 """
@@ -47,3 +53,5 @@ def test_mirrored_transfer_matches_one_device():
     assert result['frozen'] == 9568
     assert result['max_weight_difference'] > 0  # it really ran on two replicas: sums in another order
     assert 'inside `with strategy.scope():`' in result['refused']
+    assert abs(result['keras_mirrored'] - result['keras_single']) <= 0.005, result
+    assert result['keras_frozen'] == 9568

@@ -40,7 +40,7 @@ MARKERS_EXPLAINED = 'exercises'  # the one page that may show nbgrader's markers
 
 def page_name(nb: Path) -> str:
     "The page nbdev names a notebook: its file name without the number prefix."
-    return 'index' if nb.stem == 'index' else re.sub(r'^\d+_', '', nb.stem)
+    return 'index' if nb.stem == 'index' else re.sub(r'^\d+[a-zA-Z0-9]*_', '', nb.stem)
 
 
 def is_lesson(nb: Path) -> bool:

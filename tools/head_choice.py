@@ -12,7 +12,7 @@ from transfer_mnist.cnn import ARCHITECTURES, build_cnn, copy_cnn
 from transfer_mnist.data import load_mnist, transfer_split
 from transfer_mnist.experiment import use_cache
 from transfer_mnist.freeze import freeze
-from transfer_mnist.train import train_cnn
+from transfer_mnist.fast import train_fast as train_cnn
 
 
 def main():

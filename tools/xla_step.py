@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from transfer_mnist.cnn import build_cnn
-from transfer_mnist.train import FusedAdam, keras
+from transfer_mnist.fast import FusedAdam, keras
 
 STEPS, EPOCHS, ROUNDS = 60, 4, 2
 

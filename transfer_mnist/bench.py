@@ -187,7 +187,7 @@ def measure_path(path:str, # one of PATHS
     from transfer_mnist.cnn import ARCHITECTURES, build_cnn
     from transfer_mnist.data import preprocess, transfer_split
     from transfer_mnist.freeze import freeze
-    from transfer_mnist.train import extract_features, train_cnn
+    from transfer_mnist.fast import extract_features, train_fast
     if path not in PATHS: raise ValueError(f"path must be one of {list(PATHS)}, received {path!r}.")
     if epochs < 1: raise ValueError(f"epochs must be at least 1, received {epochs}.")
     _, (train, test) = transfer_split(data)
@@ -197,7 +197,7 @@ def measure_path(path:str, # one of PATHS
     row = dict(path=path, arch=arch, precision=precision, images=n, timed_epochs=epochs)
     if path in ('end_to_end', 'frozen', 'cached'):
         flops = step_flops(model, cached=path == 'cached')['training']
-        result = train_cnn(model, train, test, epochs=1 + epochs, seed=seed, cache_features=path == 'cached')
+        result = train_fast(model, train, test, epochs=1 + epochs, seed=seed, cache_features=path == 'cached')
         seconds, all_seconds = float(np.median(result.epoch_seconds[1:])), result.epoch_seconds
         row.update(test_accuracy=result.test_accuracy, extract_seconds=result.extract_seconds if path == 'cached' else None)
     else:
@@ -229,7 +229,7 @@ def step_breakdown(arch:str='seed', # 'seed' or 'pooled'
     step's matrix products, each timed as a bare product of its shape (`step_gemms`, `time_gemms`)."""
     import tensorflow as tf
     from transfer_mnist.cnn import ARCHITECTURES, all_layers, build_cnn
-    from transfer_mnist.train import FusedAdam
+    from transfer_mnist.fast import FusedAdam
     model = build_cnn(10, **ARCHITECTURES[arch], seed=seed, precision=precision)
     def timed(fn): return _median_seconds(fn, repeats)
     rng = np.random.default_rng(seed)

@@ -98,6 +98,7 @@ def make_parser() -> argparse.ArgumentParser:
     "The `transfer-mnist` argument parser."
     from transfer_mnist.cnn import ARCHITECTURES, PRECISIONS
     from transfer_mnist.experiment import APPROACHES
+    from transfer_mnist.fast import ENGINES
     parser = argparse.ArgumentParser(prog='transfer-mnist', description='Transfer learning on MNIST, as in the classic Keras lab.')
     sub = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
     run = sub.add_parser('run', help='train on 0-4, transfer to 5-9, compare with end to end',
@@ -124,6 +125,9 @@ def make_parser() -> argparse.ArgumentParser:
                      help="'auto' (default: bfloat16 on CPUs with bf16 instructions, where it trains about twice as "
                           "fast, else float32), 'float32' (as the original lab), 'bfloat16' or 'float16' (GPUs); "
                           "the weights stay float32")
+    run.add_argument('--engine', default='fast', choices=list(ENGINES),
+                     help="'fast' (default: train_fast, cached features and compiled copies) or 'keras' (train_cnn: "
+                          "Keras's compile, fit and evaluate, as the lab's exercises write them)")
     run.add_argument('--no-reuse', action='store_true',
                      help="compile and trace every training's graph anew, instead of once per kind of network (the "
                           "same results, more time: for measuring what the reuse saves)")
@@ -170,6 +174,7 @@ def make_parser() -> argparse.ArgumentParser:
     study.add_argument('--min-steps', type=_positive, default=None,
                        help='gradient steps at least, for trainings on a subset of B (default 200)')
     study.add_argument('--precision', default='auto', choices=['auto', *PRECISIONS], help="as for run (default 'auto')")
+    study.add_argument('--engine', default='fast', choices=list(ENGINES), help="as for run (default 'fast')")
     study.add_argument('--output', type=_writable_folder, default='transfer-mnist-study', metavar='DIR',
                        help='folder for the study (default transfer-mnist-study); a study there with the same settings resumes')
     return parser
@@ -187,7 +192,7 @@ def _study(args, parser):
     try:
         study = run_study(data, arch=args.arch, epochs=settings['epochs'], batch_size=args.batch_size, seeds=settings['seeds'],
                           digits_a=args.digits_a, digits_b=args.digits_b, sizes=settings['sizes'],
-                          min_steps=settings['min_steps'], precision=args.precision, folder=args.output,
+                          min_steps=settings['min_steps'], precision=args.precision, engine=args.engine, folder=args.output,
                           log=lambda line: print(line, flush=True))
     except ValueError as e: parser.error(str(e))  # the settings are checked before any training
     print(f'\n{study.markdown()}')
@@ -234,7 +239,7 @@ def main(argv=None) -> int:
     print(f'data: {described}', flush=True)
     exp = run_experiment(data, arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, seeds=args.seeds,
                          approaches=args.approaches, digits_a=args.digits_a, digits_b=args.digits_b, cache=args.cache, head=args.head, precision=args.precision,
-                         reuse=not args.no_reuse,
+                         engine=args.engine, reuse=not args.no_reuse,
                          log=lambda line: print(line, flush=True))
     print(f'\nsummary (data: {described})\n{exp.markdown()}')
     for path in write_report(exp, args.output, _public_label(args.data, described)): print(f'wrote {path}')

@@ -17,7 +17,7 @@ import numpy as np
 from .data import atomic_write, digits_label, parse_digits, split_digits, transfer_split
 from .cnn import ARCHITECTURES, build_cnn, copy_cnn, keras, resolve_precision
 from .freeze import freeze, unfreeze
-from .train import CompiledModels, train_cnn
+from .fast import ENGINES, CompiledModels, train_with
 
 # %% ../nbs/04_experiment.ipynb #a0670a21
 APPROACHES = {
@@ -119,6 +119,11 @@ class Experiment:
 
     def _repr_markdown_(self): return self.markdown()
 
+    def __repr__(self):
+        s = self.settings
+        return (f"Experiment({len(self.runs)} trainings: {s['arch']} network, engine {s.get('engine', 'fast')}, "
+                f"{s['precision']}, seeds {s['seeds']}{', interrupted' if self.interrupted else ''})")
+
 # %% ../nbs/04_experiment.ipynb #1c69e3e5
 def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist returns
                    arch:str='seed', # 'seed' (the lab's network) or 'pooled' (Keras's mnist_transfer_cnn)
@@ -134,7 +139,8 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
                    precision:str='auto', # 'auto' (bfloat16 on CPUs with bf16 instructions, else float32), 'float32', 'bfloat16' or 'float16': see resolve_precision
                    target_accuracy:float=0.97, # for the time to reach it
                    curve_points:int=4, # learning-curve points an epoch
-                   reuse:bool=True, # train each kind of network through one compiled copy (CompiledModels): same numbers, traced once
+                   engine:str='fast', # 'fast' (train_fast) or 'keras' (train_cnn: plain compile, fit, evaluate): see ENGINES
+                   reuse:bool=True, # the fast engine trains each kind of network through one compiled copy (CompiledModels): same numbers, traced once
                    log=print, # called with each line of progress
                   ) -> Experiment:
     "Train the base on A and every approach on B, for every seed; return the comparison."
@@ -146,6 +152,8 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
     if not seeds: raise ValueError('seeds is empty: give at least one seed.')
     if cache not in ('auto', 'on', 'off', True, False): raise ValueError(f"cache must be 'auto', 'on' or 'off', received {cache!r}.")
     if head not in ('auto', 'keep', 'new'): raise ValueError(f"head must be 'auto', 'keep' or 'new', received {head!r}.")
+    if engine not in ENGINES: raise ValueError(f"engine must be one of {list(ENGINES)}, received {engine!r}.")
+    if engine == 'keras' and cache in ('on', True): raise ValueError("cache='on' needs engine='fast': cached features are its own.")
     if head == 'auto': head = AUTO_HEAD[arch]
     precision, precision_reason = resolve_precision(precision)
     task_a, task_b = transfer_split(data, digits_a, digits_b)
@@ -153,7 +161,7 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
     both = split_digits(*data[0], parse_digits(digits_a) + parse_digits(digits_b))  # the reference's training set
     settings = dict(arch=arch, epochs=epochs, batch_size=batch_size, seeds=seeds, approaches=list(approaches),
                     digits_a=digits_a, digits_b=digits_b, cache=str(cache), head=head, finetune_lr=finetune_lr, precision=precision,
-                    precision_reason=precision_reason, reuse=reuse,
+                    precision_reason=precision_reason, engine=engine, reuse=reuse and engine == 'fast',
                     target_accuracy=target_accuracy, n_train_a=len(task_a[0][0]), n_train_b=len(task_b[0][0]),
                     n_test_a=len(task_a[1][0]), n_test_b=len(task_b[1][0]),
                     machine=dict(python=platform.python_version(), keras=keras.__version__,
@@ -162,7 +170,7 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
     exp = Experiment(settings=settings, runs=[])
     todo = [(a, s) for s in seeds for a in ['base'] + list(approaches)]
     common = dict(epochs=epochs, batch_size=batch_size, curve_points=curve_points,
-                  compiled_models=CompiledModels() if reuse else None)
+                  compiled_models=CompiledModels() if reuse and engine == 'fast' else None)
     def fresh_cnn(seed): return build_cnn(10, **ARCHITECTURES[arch], seed=seed, precision=precision)
 
     class Progress(keras.callbacks.Callback):
@@ -178,30 +186,31 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
         log(f'  {approach:<9} seed {seed}: {result}')
 
     log(f'precision: {precision} ({precision_reason})')
+    log(f'engine: {engine} ({ENGINES[engine]})')
     try:
         for seed in seeds:
             log(f'seed {seed}: base network, end to end on digits {digits_a} ({len(task_a[0][0]):,} images)')
             base = exp.details.setdefault('bases', {})[seed] = fresh_cnn(seed)
-            record('base', seed, train_cnn(base, *task_a, seed=seed, callbacks=[Progress('base')], **common))
+            record('base', seed, train_with(engine, base, *task_a, seed=seed, callbacks=[Progress('base')], **common))
             def train_frozen():
                 model = freeze(copy_cnn(base, 'frozen', reset=['classifier'] if head == 'new' else []), 'features')
-                return train_cnn(model, *task_b, seed=seed, callbacks=[Progress(f'frozen on digits {digits_b}')],
-                                 cache_features=use_cache(cache, model, len(task_b[0][0]), epochs), **common)
+                return train_with(engine, model, *task_b, seed=seed, callbacks=[Progress(f'frozen on digits {digits_b}')],
+                                  cache_features=engine == 'fast' and use_cache(cache, model, len(task_b[0][0]), epochs), **common)
             frozen = None
             for approach in approaches:
                 label, before = f'{approach} on digits {digits_b}', None
                 if approach == 'frozen':
                     frozen = result = train_frozen()
                 elif approach == 'scratch':
-                    result = train_cnn(fresh_cnn(seed), *task_b, seed=seed,
+                    result = train_with(engine, fresh_cnn(seed), *task_b, seed=seed,
                                        callbacks=[Progress(label)], **common)
                 elif approach == 'finetuned':  # continues from the frozen transfer (trained here if not asked for)
                     before = frozen = frozen or train_frozen()
                     model = unfreeze(copy_cnn(frozen.model, 'finetuned'), 'features')
-                    result = train_cnn(model, *task_b, seed=seed, learning_rate=finetune_lr,
+                    result = train_with(engine, model, *task_b, seed=seed, learning_rate=finetune_lr,
                                        callbacks=[Progress(label)], **common)
                 else:
-                    result = train_cnn(fresh_cnn(seed), both, task_b[1], seed=seed,
+                    result = train_with(engine, fresh_cnn(seed), both, task_b[1], seed=seed,
                                        callbacks=[Progress(f'reference on digits {digits_a} and {digits_b}')], **common)
                 record(approach, seed, result, before)
                 if seed == seeds[0]:

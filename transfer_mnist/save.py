@@ -13,7 +13,7 @@ from .data import atomic_path, import_keras
 
 keras = import_keras()
 
-# %% ../nbs/07_save.ipynb #b428ae19
+# %% ../nbs/07_save.ipynb #ef96f297
 def save_cnn(model:keras.Model, # the model to save (trained, frozen, compiled or not)
              path, # where to write: a file name ending in .keras, in a folder that exists
             ) -> Path: # the path written
@@ -26,9 +26,11 @@ def save_cnn(model:keras.Model, # the model to save (trained, frozen, compiled o
     with atomic_path(path) as tmp: model.save(tmp)
     return path
 
+# %% ../nbs/07_save.ipynb #a077fdf5
 class ModelFileError(ValueError):
     "A file that should hold a Keras model does not, or holds what safe loading refuses."
 
+# %% ../nbs/07_save.ipynb #f2f109fe
 def load_cnn(path, # a .keras file written by save_cnn (or model.save)
              compile:bool=True, # compile it as it was saved (if it was compiled)
             ) -> keras.Model:

@@ -25,7 +25,7 @@ from .data import atomic_write, digits_label, transfer_split
 from .experiment import use_cache
 from .freeze import find_layers, freeze
 from .save import load_cnn, save_cnn
-from .train import CompiledModels, train_cnn
+from .fast import ENGINES, CompiledModels, train_with
 
 # %% ../nbs/09_study.ipynb #584c93b9
 VARIANTS = {
@@ -178,6 +178,11 @@ class Study:
 
     def _repr_markdown_(self): return self.markdown()
 
+    def __repr__(self):
+        s = self.settings
+        return (f"Study({len(self.runs)} trainings: {s['arch']} network, engine {s.get('engine', 'fast')}, "
+                f"{s['precision']}, seeds {s['seeds']}{', interrupted' if self.interrupted else ''})")
+
 # %% ../nbs/09_study.ipynb #6b5d3c20
 def _sizes(sizes, n_b) -> list:
     "The subset sizes as numbers, 'all' being every training image of B; sorted, without repeats."
@@ -232,10 +237,11 @@ def _run_job(job, study, task_a, task_b, folder, compiled=None) -> dict:
         if which not in study.bases: study.bases[which] = load_cnn(_base_path(folder, dict(variant=which[0], seed=seed)), compile=False)
         fresh = build_cnn(10, **arch, seed=seed + INIT_OFFSET, precision=s['precision'])
         model = transplant(study.bases[which], fresh, n, frozen)
-    cached = (frozen and not model.get_layer('features').trainable_weights
+    engine = s.get('engine', 'fast')  # a study saved before the switch was the fast engine's
+    cached = (engine == 'fast' and frozen and not model.get_layer('features').trainable_weights
               and use_cache(s['cache'], model, len(y), epochs))  # the features group frozen whole, and caching pays
-    result = train_cnn(model, (x, y), test, epochs=epochs, batch_size=batch, seed=seed, cache_features=cached, validate=False,
-                       compiled_models=compiled)
+    result = train_with(engine, model, (x, y), test, epochs=epochs, batch_size=batch, seed=seed, cache_features=cached,
+                        validate=False, compiled_models=compiled)
     if variant in ('baseA', 'baseB') and full:
         study.bases[(variant, seed)] = model
         if folder is not None: save_cnn(model, _base_path(folder, job))
@@ -256,7 +262,8 @@ def run_study(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist retur
               cache='auto', # train frozen cuts on cached features: 'auto' (when it pays and fits), 'on' or 'off'
               precision:str='auto', # 'auto', 'float32', 'bfloat16' or 'float16': see resolve_precision
               folder=None, # a folder to save progress in and resume from (None: keep it in memory)
-              reuse:bool=True, # train each kind of network through one compiled copy (see run_experiment): same numbers, less tracing
+              engine:str='fast', # 'fast' (train_fast) or 'keras' (train_cnn, plain Keras, which validates every epoch: slower)
+              reuse:bool=True, # the fast engine trains each kind of network through one compiled copy (see run_experiment)
               log=print, # called with each line of progress
              ) -> Study:
     "Train baseA, baseB and every transfer variant at every cut, and the data-efficiency runs, for every seed."
@@ -267,6 +274,7 @@ def run_study(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist retur
     seeds = [int(s) for s in seeds]
     if not seeds or len(set(seeds)) != len(seeds): raise ValueError(f"seeds must be one or more different seeds, received {seeds}.")
     if cache not in ('auto', 'on', 'off'): raise ValueError(f"cache must be 'auto', 'on' or 'off', received {cache!r}.")
+    if engine not in ENGINES: raise ValueError(f"engine must be one of {list(ENGINES)}, received {engine!r}.")
     task_a, task_b = transfer_split(data, digits_a, digits_b)  # checks the digits: known, disjoint
     n_a, n_b = len(task_a[0][1]), len(task_b[0][1])
     sizes = _sizes(sizes, n_b)
@@ -276,7 +284,7 @@ def run_study(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist retur
     cuts = cut_points(probe)
     features_cut = len(weight_layers(probe.get_layer('features')))  # cut n = 2: the lab's frozen convolutions
     settings = dict(arch=arch, epochs=epochs, batch_size=batch_size, seeds=seeds, digits_a=digits_label(digits_a),
-                    digits_b=digits_label(digits_b), sizes=sizes, min_steps=min_steps, cache=cache, precision=precision,
+                    digits_b=digits_label(digits_b), sizes=sizes, min_steps=min_steps, cache=cache, precision=precision, engine=engine,
                     cuts=cuts, features_cut=features_cut, n_train_a=n_a, n_train_b=n_b, n_test_b=len(task_b[1][1]),
                     data_fingerprint=_fingerprint(data))
     if folder is not None:
@@ -284,6 +292,7 @@ def run_study(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist retur
         if folder.exists() and not folder.is_dir(): raise ValueError(f"{folder} is a file: give a folder for the study.")
         folder.mkdir(parents=True, exist_ok=True)
     log(f'precision: {precision} ({precision_reason})')
+    log(f'engine: {engine} ({ENGINES[engine]})')
     study = Study(settings=settings, runs=_load_done(folder, settings, log) if folder is not None else [])
     for r in [r for r in study.runs if r['variant'] in ('baseA', 'baseB') and r['size'] == _full(r, settings)]:
         if not _base_path(folder, r).exists():  # its transfers need the network itself: train it again (same seed, same network)
@@ -292,7 +301,7 @@ def run_study(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist retur
     done = {_key(r) for r in study.runs}
     jobs = _jobs(seeds, len(cuts), features_cut, sizes, n_a, n_b)
     todo = [j for j in jobs if _key(j) not in done]
-    start, compiled = time.perf_counter(), CompiledModels() if reuse else None
+    start, compiled = time.perf_counter(), CompiledModels() if reuse and engine == 'fast' else None
     try:
         for job in todo:
             row = _run_job(job, study, task_a, task_b, folder, compiled)
