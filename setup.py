@@ -42,10 +42,11 @@ setuptools.setup(
     author=cfg['author'],
     author_email=cfg['author_email'],
     keywords=cfg['keywords'],
-    packages=setuptools.find_packages(include=['transfer_mnist', 'transfer_mnist.*']),
     # The MNIST sample and its licence note ship inside the package (see transfer_mnist/sample/),
-    # and so do the student notebooks (made from the lessons by tools/make_exercises.py).
-    package_data={'transfer_mnist': ['sample/*.npz', 'sample/*.md', 'student/*.ipynb']},
+    # and so do the student notebooks (made from the lessons by tools/make_exercises.py): their folders
+    # are data-only packages, declared as such so that setuptools installs them without a warning.
+    packages=setuptools.find_namespace_packages(include=['transfer_mnist', 'transfer_mnist.sample', 'transfer_mnist.student']),
+    package_data={'transfer_mnist.sample': ['*.npz', '*.md'], 'transfer_mnist.student': ['*.ipynb']},
     include_package_data=True,
     install_requires=requirements,
     extras_require={'dev': dev_requirements},

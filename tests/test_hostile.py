@@ -34,29 +34,35 @@ def corrupt_gzip(data: bytes) -> bytes:
     return bytes(packed)
 
 
-FILE_CASES = {
-    'IDX images file cut short': (dict(images=idx_bytes(X)[:5000]), 'is truncated'),
-    'IDX images file with extra bytes': (dict(images=idx_bytes(X) + b'\0' * 10), 'holds more bytes than its header declares'),
-    'labels file where the images file should be': (dict(images=idx_bytes(Y)), 'Expected IDX magic'),
+FILE_CASES = {  # what is broken, the message, and the file it must name
+    'IDX images file cut short': (dict(images=idx_bytes(X)[:5000]), 'is truncated', 'train-images'),
+    'IDX images file with extra bytes': (dict(images=idx_bytes(X) + b'\0' * 10), 'holds more bytes than its header declares',
+                                         'train-images'),
+    'labels file where the images file should be': (dict(images=idx_bytes(Y)), 'Expected IDX magic', 'train-images'),
     'header declaring 1 GB of images in a tiny file': (
-        dict(images=struct.pack('>IIII', 0x803, 1000, 1000, 1000) + b'\0' * 100), 'is truncated'),
+        dict(images=struct.pack('>IIII', 0x803, 1000, 1000, 1000) + b'\0' * 100), 'is truncated', 'train-images'),
     'header declaring 17 GB of images': (
-        dict(images=struct.pack('>IIII', 0x803, 70_000, 256_000, 1000) + b'\0' * 100), 'more than the'),
-    'labels outside 0-9': (dict(labels=idx_bytes(np.where(Y == 3, 12, Y).astype(np.uint8))), 'labels must be digits 0-9'),
-    'fewer labels than images': (dict(labels=idx_bytes(Y[:-7])), 'the image and label files must come from the same release'),
-    'training images of another size than the test images': (dict(images=idx_bytes(X[:, :20, :])), 'come from different datasets'),
+        dict(images=struct.pack('>IIII', 0x803, 70_000, 256_000, 1000) + b'\0' * 100), 'more than the', 'train-images'),
+    'labels outside 0-9': (dict(labels=idx_bytes(np.where(Y == 3, 12, Y).astype(np.uint8))),
+                           f'labels must be digits 0-9; the first that is not is 12, at index {int(np.flatnonzero(Y == 3)[0]):,}',
+                           'train-labels'),
+    'fewer labels than images': (dict(labels=idx_bytes(Y[:-7])), 'the image and label files must come from the same release',
+                                 'train-labels'),
+    'training images of another size than the test images': (dict(images=idx_bytes(X[:, :20, :])), 'come from different datasets',
+                                                              'train-images'),
 }
 
 
 @pytest.mark.parametrize('case', FILE_CASES)
 def test_broken_mnist_files(tmp_path, case):
-    replace, message = FILE_CASES[case]
+    replace, message, culprit = FILE_CASES[case]
     folder = write_folder(tmp_path/'mnist', **replace)
     before = sorted(os.listdir(folder))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with pytest.raises(ValueError) as e:
         load_idx_folder(folder)
-    assert message in str(e.value) and str(folder) in str(e.value), str(e.value)  # names the problem and the file
+    named = str(folder/next(n for n in IDX_NAMES if n.startswith(culprit))) + '.gz'
+    assert message in str(e.value) and named in str(e.value), str(e.value)  # names the problem and the file
     REJECTED.append((case, str(e.value)))
     assert sorted(os.listdir(folder)) == before  # nothing written beside the data
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak

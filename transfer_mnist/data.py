@@ -87,23 +87,26 @@ def idx_bytes(a:np.ndarray, # uint8 array with 1 or 3 dimensions
     return struct.pack('>I', 0x800 + a.ndim) + struct.pack(f'>{a.ndim}I', *a.shape) + a.tobytes()
 
 # %% ../nbs/00_data.ipynb #9f8be1cd
-def _check_arrays(x_train, y_train, x_test, y_test, where):
-    "Check that four arrays look like MNIST; `where` names their source in the messages."
-    for name, x, y in (('train', x_train, y_train), ('test', x_test, y_test)):
-        if x.ndim != 3 or y.ndim != 1:
-            raise ValueError(f"{where}: expected {name} images shaped (n, height, width) and labels shaped (n,), "
-                             f"received {x.shape} and {y.shape}.")
-        if x.dtype != np.uint8 or y.dtype != np.uint8:
-            raise ValueError(f"{where}: expected uint8 {name} images and labels, received {x.dtype} and {y.dtype}.")
+def _check_arrays(x_train, y_train, x_test, y_test,
+                  sources): # what each of the four arrays was read from, named in the messages (a file, or a file's array)
+    "Check that four arrays look like MNIST; a message names the file (and the array) it found the problem in."
+    x_train_src, y_train_src, x_test_src, y_test_src = sources
+    for name, x, y, x_src, y_src in (('train', x_train, y_train, x_train_src, y_train_src),
+                                     ('test', x_test, y_test, x_test_src, y_test_src)):
+        if x.ndim != 3: raise ValueError(f"{x_src}: expected {name} images shaped (n, height, width), received {x.shape}.")
+        if y.ndim != 1: raise ValueError(f"{y_src}: expected {name} labels shaped (n,), received {y.shape}.")
+        if x.dtype != np.uint8: raise ValueError(f"{x_src}: expected uint8 {name} images, received {x.dtype}.")
+        if y.dtype != np.uint8: raise ValueError(f"{y_src}: expected uint8 {name} labels, received {y.dtype}.")
         if len(x) != len(y):
-            raise ValueError(f"{where}: {len(x):,} {name} images but {len(y):,} {name} labels; "
+            raise ValueError(f"{x_src} holds {len(x):,} {name} images but {y_src} holds {len(y):,} {name} labels: "
                              "the image and label files must come from the same release.")
         if len(y) and y.max() > 9:
-            bad = np.unique(y[y > 9])[:5].tolist()
-            raise ValueError(f"{where}: {name} labels must be digits 0-9, found {bad}.")
+            first = int(np.flatnonzero(y > 9)[0])
+            raise ValueError(f"{y_src}: {name} labels must be digits 0-9; the first that is not is {int(y[first])}, "
+                             f"at index {first:,}. The file is not MNIST's, or it is damaged: get it again.")
     if x_train.shape[1:] != x_test.shape[1:]:
-        raise ValueError(f"{where}: training images are {'x'.join(map(str, x_train.shape[1:]))} pixels but test images "
-                         f"{'x'.join(map(str, x_test.shape[1:]))}: the files come from different datasets.")
+        raise ValueError(f"{x_train_src} holds {'x'.join(map(str, x_train.shape[1:]))}-pixel images but {x_test_src} "
+                         f"{'x'.join(map(str, x_test.shape[1:]))}-pixel ones: the files come from different datasets.")
     return (x_train, y_train), (x_test, y_test)
 
 def _find_idx(folder, name):
@@ -117,7 +120,7 @@ def load_idx_folder(folder) -> tuple: # ((x_train, y_train), (x_test, y_test))
     folder = Path(folder)
     paths = [_find_idx(folder, name) for name in IDX_NAMES]
     arrays = [read_idx(p, 'images' if 'images' in p.name else 'labels') for p in paths]
-    return _check_arrays(*arrays, where=str(folder))
+    return _check_arrays(*arrays, sources=[str(p) for p in paths])
 
 def load_npz(path) -> tuple: # ((x_train, y_train), (x_test, y_test))
     "Load MNIST from a `.npz` in keras's layout, without pickle."
@@ -141,7 +144,7 @@ def load_npz(path) -> tuple: # ((x_train, y_train), (x_test, y_test))
         if 'pickle' not in str(e): raise
         raise ValueError(f"{path} holds Python objects, which are loaded only with pickle, and pickle can run code: "
                          "refused. An MNIST .npz holds plain uint8 arrays.") from e
-    return _check_arrays(*arrays, where=str(path))
+    return _check_arrays(*arrays, sources=[f'{path} (array {k})' for k in keys])
 
 # %% ../nbs/00_data.ipynb #d1ff7c7d
 def sample_path() -> Path:
@@ -182,7 +185,7 @@ def download_mnist() -> tuple: # ((x_train, y_train), (x_test, y_test))
             f"Point the environment variable {DATA_ENV} at a folder holding the four MNIST IDX files or at a "
             f"mnist.npz (or pass that path as the data source), or use the small sample shipped with the "
             f"package ('sample').") from e
-    return _check_arrays(*data[0], *data[1], where='keras.datasets.mnist')
+    return _check_arrays(*data[0], *data[1], sources=[f'keras.datasets.mnist ({k})' for k in ('x_train', 'y_train', 'x_test', 'y_test')])
 
 def load_mnist(source=None, # a folder of IDX files, a .npz file, 'sample', or None (see above)
               ) -> tuple: # ((x_train, y_train), (x_test, y_test)), uint8 like keras.datasets.mnist
