@@ -7,8 +7,11 @@ __all__ = ['STUDY_QUICK', 'choose_data', 'make_parser', 'main']
 
 # %% ../nbs/05_cli.ipynb #d7f3855e
 import argparse
+import json
 import os
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 from .data import DATA_ENV, MnistUnavailableError, digits_label, load_mnist, parse_digits
@@ -91,6 +94,29 @@ def _fail(error) -> int:
     "How every command reports a fault it cannot get past: one line on stderr naming it and the way out, exit status 1."
     print(f'transfer-mnist: error: {error}', file=sys.stderr)
     return 1
+
+def _ready(folder) -> Path:
+    "Make the output folder and prove that a file can be written there, before any training."
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder): pass
+    except OSError as e:
+        raise OSError(f"cannot write into {folder} ({e.strerror or e}): choose another --output, a folder you can "
+                      "write to. Nothing was trained.") from None
+    return folder
+
+def _kept(results:dict, error:OSError, folder, since:float) -> str:
+    "The line for results that could not all be written: what was kept, where, and the way out."
+    folder = Path(folder)
+    written = sorted(p.name for p in folder.iterdir() if p.is_file() and p.stat().st_mtime >= since - 1) if folder.is_dir() else []
+    if not any(n.endswith('.json') for n in written):  # the numbers themselves are not lost
+        fd, spare = tempfile.mkstemp(prefix='transfer-mnist-results-', suffix='.json')
+        with os.fdopen(fd, 'w') as f: json.dump(results, f, indent=1)
+        kept = f'the results are kept in {spare} instead'
+    else: kept = f"{', '.join(written)} {'was' if len(written) == 1 else 'were'} written"
+    return (f"could not write {error.filename or folder} ({error.strerror or error}); {kept}. "
+            "Free some space, or choose another --output, and run again for the rest.")
 
 STUDY_QUICK = dict(data='sample', epochs=1, seeds=[0], sizes=[10, 100, 'all'], min_steps=20)
 
@@ -188,6 +214,8 @@ def _study(args, parser):
     except (MnistUnavailableError, OSError, ValueError) as e:
         return _fail(e)
     label = _public_label(settings['data'], described)
+    try: _ready(args.output)
+    except OSError as e: return _fail(e)
     print(f'data: {described}', flush=True)
     try:
         study = run_study(data, arch=args.arch, epochs=settings['epochs'], batch_size=args.batch_size, seeds=settings['seeds'],
@@ -196,7 +224,10 @@ def _study(args, parser):
                           log=lambda line: print(line, flush=True))
     except ValueError as e: parser.error(str(e))  # the settings are checked before any training
     print(f'\n{study.markdown()}')
-    for path in write_study(study, args.output, label): print(f'wrote {path}')
+    since = time.time()
+    try: written = write_study(study, args.output, label)
+    except OSError as e: return _fail(_kept(study.to_json(), e, args.output, since))
+    for path in written: print(f'wrote {path}')
     if study.interrupted: print(f'interrupted: run the same command again to resume the study in {args.output}')
     return 130 if study.interrupted else 0
 
@@ -215,12 +246,15 @@ def _bench(args):
         _, described = choose_data('sample' if args.quick and args.data == 'auto' else args.data)
         source = 'sample' if described.startswith('sample') else args.data
         label = _public_label(source, described)
+        _ready(args.output.parent)
         result = run_bench(source, quick=args.quick, precisions=args.precision, archs=args.arch, epochs=args.epochs,
                            data_label=label, log=lambda line: print(line, flush=True))
     except (MnistUnavailableError, OSError, ValueError, RuntimeError) as e:
         return _fail(e)
     print('\n' + bench_markdown(result))
-    print(f'wrote {write_bench(result, args.output)}')
+    since = time.time()
+    try: print(f'wrote {write_bench(result, args.output)}')
+    except OSError as e: return _fail(_kept(result, e, args.output.parent, since))
     return 0
 
 def main(argv=None) -> int:
@@ -235,6 +269,8 @@ def main(argv=None) -> int:
     try: data, described = choose_data(args.data)
     except (MnistUnavailableError, OSError, ValueError) as e:
         return _fail(e)
+    try: _ready(args.output)
+    except OSError as e: return _fail(e)
     from transfer_mnist.experiment import run_experiment, write_report
     print(f'data: {described}', flush=True)
     exp = run_experiment(data, arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, seeds=args.seeds,
@@ -242,5 +278,8 @@ def main(argv=None) -> int:
                          engine=args.engine, reuse=not args.no_reuse,
                          log=lambda line: print(line, flush=True))
     print(f'\nsummary (data: {described})\n{exp.markdown()}')
-    for path in write_report(exp, args.output, _public_label(args.data, described)): print(f'wrote {path}')
+    label, since = _public_label(args.data, described), time.time()
+    try: written = write_report(exp, args.output, label)
+    except OSError as e: return _fail(_kept(dict(data=label, **exp.to_json()), e, args.output, since))
+    for path in written: print(f'wrote {path}')
     return 130 if exp.interrupted else 0

@@ -292,8 +292,11 @@ def atomic_path(path, # the file to write
         umask = os.umask(0); os.umask(umask)
         os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~umask)
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
+    except BaseException as e:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError) and e.filename in (None, tmp):  # a full disk, say: name the file meant, not the temporary one
+            raise OSError(e.errno, e.strerror or str(e), str(path)) from e
+        raise
 
 
 # %% ../nbs/00_data.ipynb #3208c2a3
