@@ -55,6 +55,11 @@ def _pairs(task, name, fb):
 
 def _check_part(fb, name, part, x, y, source, digits):
     label = digits_label(digits)
+    if y.ndim != 1:  # one-hot labels, say: name what is there, not the digits it seems to lack
+        return fb.wrong(f'{name} {part}: labels shaped {y.shape}, where MNIST gives one digit per image (shape ({len(y):,},)): '
+                        'keep the labels as loaded, not one-hot encoded.')
+    if not np.issubdtype(y.dtype, np.integer):
+        return fb.wrong(f'{name} {part}: labels are {y.dtype}; keep them as loaded, integer digits ({source[1].dtype}).')
     if len(x) != len(y):
         return fb.wrong(f'{name} {part}: {len(x):,} images but {len(y):,} labels: select both with the same condition.')
     have = np.unique(y).tolist()
@@ -183,6 +188,10 @@ def check_frozen(model, # the model whose convolutions should be frozen
 # %% ../nbs/06_exercises.ipynb #427aaef4
 def _same(a, b): return all(np.array_equal(u, v) for u, v in zip(a.get_weights(), b.get_weights()))
 
+def _cosine(a, b):
+    a, b = np.ravel(a), np.ravel(b)
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12))
+
 def check_transfer(model, # the transferred network, trained on task B
                    base, # the base network it was copied from
                    task_b, # ((x_train, y_train), (x_test, y_test)) of the new digits
@@ -193,8 +202,16 @@ def check_transfer(model, # the transferred network, trained on task B
     if model is base:
         fb.wrong('the transferred network is the base network itself: copy it first (copy_cnn), so the base stays as it was.')
         return fb.result()
-    fb.check(_same(model.get_layer('features'), base.get_layer('features')), "the convolutions are exactly the base network's.",
-             'the convolutions changed while it learned the new digits: they were not frozen (freeze, then compile, then train).')
+    features, base_features = model.get_layer('features'), base.get_layer('features')
+    if _same(features, base_features): fb.ok("the convolutions are exactly the base network's.")
+    elif features.trainable_weights:
+        fb.wrong('the convolutions changed while it learned the new digits: they were not frozen (freeze, then compile, then train).')
+    elif _cosine(features.get_weights()[0], base_features.get_weights()[0]) < 0.5:  # what it sees: unlike the base's
+        fb.wrong("the convolutions are frozen, but their weights were never the base network's: make the transfer from a "
+                 "copy of the trained base (copy_cnn(base)), not from a new network.")
+    else:
+        fb.wrong("the convolutions are frozen now, but their weights moved away from the base network's: they trained "
+                 "before the freeze took effect (freeze, compile, then train).")
     fb.check(not _same(model.get_layer('classifier'), base.get_layer('classifier')), 'the dense layers have trained.',
              "the dense layers are still the base network's: train the model on task_b.")
     acc = _accuracy(model, *task_b[1])
@@ -204,10 +221,6 @@ def check_transfer(model, # the transferred network, trained on task B
     return fb.result()
 
 # %% ../nbs/06_exercises.ipynb #2dc03146
-def _cosine(a, b):
-    a, b = np.ravel(a), np.ravel(b)
-    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12))
-
 def check_comparison(scratch, # the TrainResult of the network trained end to end on task B
                      transfer, # the TrainResult of the frozen transfer on task B
                      base, # the base network the transfer came from
