@@ -180,9 +180,13 @@ def check_frozen(model, # the model whose convolutions should be frozen
     else:
         state = getattr(model, '_compiled_trainable_state', None)
         stale = [l.name for l in [model, *all_layers(model)] if state and l in state and state[l] != l.trainable]
+        trained = getattr(model, 'train_function', None) is not None  # fit built its training step since the last compile
         fb.check(not stale, 'compiled after freezing.',
-                 'the model was last compiled before the freeze (a copy of a compiled model comes compiled): Keras '
-                 'keeps training what was trainable when it last compiled, so compile again after changing `trainable`.')
+                 'the model trained before the freeze and was not compiled since: its training step, built by that fit, '
+                 'still trains the "frozen" layers. Compile it again after changing `trainable`.' if trained else
+                 'the model was last compiled before the freeze (a copy of a compiled model comes compiled). It has not '
+                 'trained since, so its first fit would still apply the freeze; but a model that has trained keeps '
+                 'training what was trainable then. Compile again after changing `trainable`, as keras.io advises.')
     return fb.result()
 
 # %% ../nbs/06_exercises.ipynb #427aaef4
