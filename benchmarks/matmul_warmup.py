@@ -1,6 +1,6 @@
 """How the matrix product's speed changes under sustained load, in fresh processes, on this machine.
 
-    .venv/bin/python tools/matmul_warmup.py [PROCESSES]
+    .venv/bin/python benchmarks/matmul_warmup.py [PROCESSES]
 
 In each of PROCESSES fresh Python processes (default 3), times 2048 x 2048 float32 products with TensorFlow three
 times: the median of 10 right after a single product (what `matmul_gflops` timed before its warm-up), then after one

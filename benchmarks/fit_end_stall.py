@@ -1,7 +1,7 @@
 """Measure the stall at the end of `fit` that tf.data's autotuning caused, and the speed of the training steps, with
 autotuning off (as the package sets it), off with the batches' map on two threads, and on.
 
-    TRANSFER_MNIST_DATA=path/to/mnist .venv/bin/python tools/fit_end_stall.py [TRAININGS] [PRECISION]
+    TRANSFER_MNIST_DATA=path/to/mnist .venv/bin/python benchmarks/fit_end_stall.py [TRAININGS] [PRECISION]
 
 Trains the seed's network from scratch on digits 5-9 for one epoch, TRAININGS times (default 6) in each setting,
 taking the settings in turn for each seed so that a drift of the machine's speed falls on all three alike, in

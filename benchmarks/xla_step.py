@@ -1,6 +1,6 @@
 """Time the seed network's end-to-end training step with and without XLA (`jit_compile=True`), on this machine.
 
-    .venv/bin/python tools/xla_step.py [PRECISION ...]
+    .venv/bin/python benchmarks/xla_step.py [PRECISION ...]
 
 For each PRECISION (default float32 and bfloat16), builds the seed's network twice per round, once compiled by
 Keras without XLA (as `train_cnn` does) and once with `jit_compile=True`, and trains each for four epochs of 60
