@@ -77,7 +77,7 @@ def source_link(source_name: str, exercises: bool, solutions: bool) -> str:
 
 
 def convert(nb_path: Path, source_name: str, solutions: bool = False) -> tuple:
-    "One processed notebook as a myst-nb page: returns (page stem, title, notebook)."
+    "One processed notebook as a myst-nb page: returns (page stem, title, notebook, whether it has exercises)."
     nb = nbformat.read(nb_path, as_version=4)
     exercises = has_exercises(nb)
     if exercises and not solutions: nb = without_solutions(nb)
@@ -118,7 +118,7 @@ def convert(nb_path: Path, source_name: str, solutions: bool = False) -> tuple:
     nb.cells = cells
     nb.metadata = {k: v for k, v in nb.metadata.items() if k in ('kernelspec', 'language_info')}
     stem = Path(meta.get('output-file', source_name)).stem
-    return stem, meta.get('title', stem), nb
+    return stem, meta.get('title', stem), nb, exercises
 
 
 def api_page() -> str:
@@ -149,11 +149,11 @@ def build(solutions: bool = False) -> Path:
     toc, extra = [], src/'_extra'  # html_extra_path: copied into the site as they are
     (extra/'notebooks').mkdir(parents=True)
     for nb_path in order:
-        stem, title, nb = convert(proc/nb_path.name, nb_path.name, solutions)
+        stem, title, nb, exercises = convert(proc/nb_path.name, nb_path.name, solutions)
         if stem != 'index': toc.append(stem)
         nbformat.write(nb, src/f'{stem}.ipynb')
         student = STUDENT_DIR/nb_path.name
-        if not solutions and has_exercises(nbformat.read(nb_path, as_version=4)):
+        if exercises and not solutions:
             if not student.exists(): sys.exit(f'{student.relative_to(root)} is missing: run tools/dev check to make it.')
             shutil.copy(student, extra/'notebooks'/nb_path.name)
         else: shutil.copy(nb_path, extra/'notebooks'/nb_path.name)
