@@ -108,7 +108,7 @@ def jupyter_lab(tmp_path):
                 assert proc.poll() is None, (tmp_path/'jupyter.log').read_text()
                 time.sleep(0.5)
         else: raise AssertionError('JupyterLab did not start:\n' + (tmp_path/'jupyter.log').read_text())
-        yield url, token
+        yield url, token, tmp_path/'jupyter.log'
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)  # the server and the kernels it started, in its own session
@@ -120,21 +120,39 @@ def jupyter_lab(tmp_path):
 @needs_chromium
 def test_the_first_exercise_in_jupyterlab(jupyter_lab, browser):
     from playwright.sync_api import expect
-    url, token = jupyter_lab
+    url, token, log_file = jupyter_lab
     page = browser.new_page(viewport={'width': 1400, 'height': 1000})
     page.goto(f'{url}/lab/tree/{LAB}?token={token}')
     cells = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell')
     page.wait_for_selector('.jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=120_000)
+    # idle is also what the indicator says before the session has a kernel: wait until the toolbar names one
+    kernel_name = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-KernelName')
+    expect(kernel_name).not_to_have_text(re.compile(r'^\s*(No Kernel|Kernel)?\s*$'), timeout=120_000)
     student = nbformat.read(root/'transfer_mnist'/'student'/LAB, as_version=4)
     first = next(i for i, c in enumerate(student.cells) if c.metadata.get('nbgrader', {}).get('solution'))
     expect(cells).to_have_count(len(student.cells), timeout=60_000)
     artifacts.mkdir(exist_ok=True)
+
+    def log_tail():
+        return ''.join(log_file.read_text().splitlines(True)[-40:])
+
+    def answer_dialog():
+        """A cell run before JupyterLab has its kernel list asks which kernel to start: pick the default, as a
+        student would. Any other dialog (a kernel that died, a file changed on disk) fails the test with its text."""
+        dialog = page.locator('.jp-Dialog')
+        if not dialog.count(): return
+        text = dialog.first.inner_text()
+        if 'Select Kernel' not in text:
+            raise AssertionError(f'JupyterLab showed a dialog: {text!r}\nits log:\n{log_tail()}')
+        dialog.first.locator('.jp-mod-accept').click()
+        expect(dialog).to_have_count(0, timeout=30_000)
 
     def run(i, code=None, timeout=120):
         """Click into code cell i (typing `code` over it if given) and press Shift+Enter, as a student would; wait
         until it has run. A Shift+Enter pressed while the page is still connecting to the kernel can be dropped:
         if the cell has not started after 15 s, press it again."""
         prompt, editor = cells.nth(i).locator('.jp-InputPrompt'), cells.nth(i).locator('.cm-content')
+        answer_dialog()
         before = prompt.inner_text()
         if code is not None:
             editor.click()
@@ -143,6 +161,7 @@ def test_the_first_exercise_in_jupyterlab(jupyter_lab, browser):
         start = pressed = time.monotonic()
         editor.click(); page.keyboard.press('Shift+Enter')
         while time.monotonic() - start < timeout:
+            answer_dialog()
             now = prompt.inner_text().strip()
             if re.fullmatch(r'\[\d+\]:', now) and now != before.strip(): return cells.nth(i).locator('.jp-OutputArea-output')
             if now != '[*]:' and time.monotonic() - pressed > 15:
