@@ -4,8 +4,8 @@
 
 In each of PROCESSES fresh Python processes (default 3), times 2048 x 2048 float32 products with TensorFlow three
 times: the median of 10 right after a single product (what `matmul_gflops` timed before its warm-up), then after one
-more second of products, then after two more; prints GFLOP/s for each. The benchmark notebook (nbs/08_bench.ipynb)
-quotes a run of it, as the reason `matmul_gflops` warms up for two seconds.
+more second of products, then after two more; prints GFLOP/s for each. benchmarks/paths.md
+quotes a run of it, as the reason `matmul_gflops` (in paths.py) warms up for two seconds.
 """
 import subprocess
 import sys

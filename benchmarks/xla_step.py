@@ -6,8 +6,7 @@ For each PRECISION (default float32 and bfloat16), builds the seed's network twi
 Keras without XLA (as `train_cnn` does) and once with `jit_compile=True`, and trains each for four epochs of 60
 batches of 128 random images (speed only: the numbers are not meant to learn anything), with `FusedAdam`. The
 first epoch (tracing, compiling) is left out. Two rounds, the settings in turn, so that a drift of the machine's
-speed falls on both alike; prints the median milliseconds a step of each and their ratio. The benchmark notebook
-(nbs/08_bench.ipynb) quotes a run of it.
+speed falls on both alike; prints the median milliseconds a step of each and their ratio. benchmarks/paths.md quotes a run of it.
 """
 import sys
 import time

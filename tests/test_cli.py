@@ -43,7 +43,7 @@ def test_offline_default_runs_on_the_sample_and_says_so(tmp_path, offline):
     assert report['data'] == 'the shipped sample (full MNIST was not available)'
     assert [(r['approach'], r['n_train']) for r in report['runs']] == [('base', 2500), ('frozen', 2500)]
     assert report['summary']['frozen']['trainable_params'] == 2_360_714
-    assert (out/'report.md').read_text().startswith('# transfer_mnist run\n\nData: the shipped sample (full MNIST')
+    assert (out/'report.md').read_text().startswith('# transfer_mnist report\n\nData: the shipped sample (full MNIST')
 
 
 def test_offline_full_fails_with_one_clear_line(offline):

@@ -90,6 +90,7 @@ def _public_label(source, described):
         return 'the shipped sample' + (' (full MNIST was not available)' if 'not available' in described else '')
     return 'full MNIST' if source in ('auto', 'full') else f'MNIST from {Path(source).name}'
 
+# %% ../nbs/05_cli.ipynb #15a8cf11
 def _fail(error) -> int:
     "How every command reports a fault it cannot get past: one line on stderr naming it and the way out, exit status 1."
     print(f'transfer-mnist: error: {error}', file=sys.stderr)
@@ -120,13 +121,12 @@ def _kept(results:dict, error:OSError, folder, since:float) -> str:
 
 STUDY_QUICK = dict(data='sample', epochs=1, seeds=[0], sizes=[10, 100, 'all'], min_steps=20)
 
-def make_parser() -> argparse.ArgumentParser:
-    "The `transfer-mnist` argument parser."
+# %% ../nbs/05_cli.ipynb #474dd277
+def _add_run(sub):
+    "The `run` command and its options."
     from transfer_mnist.cnn import ARCHITECTURES, PRECISIONS
     from transfer_mnist.experiment import APPROACHES
     from transfer_mnist.fast import ENGINES
-    parser = argparse.ArgumentParser(prog='transfer-mnist', description='Transfer learning on MNIST, as in the classic Keras lab.')
-    sub = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
     run = sub.add_parser('run', help='train on 0-4, transfer to 5-9, compare with end to end',
                          description='Train a CNN on digits 0-4, transfer it to digits 5-9 (convolutions frozen, or '
                                      'fine-tuned) and compare with training end to end, over several seeds.')
@@ -159,26 +159,39 @@ def make_parser() -> argparse.ArgumentParser:
                           "same results, more time: for measuring what the reuse saves)")
     run.add_argument('--output', type=_writable_folder, default='transfer-mnist-report', metavar='DIR',
                      help='folder for report.json, report.md and the figures (default transfer-mnist-report)')
+
+def _add_exercises(sub):
+    "The `exercises` command."
     ex = sub.add_parser('exercises', help="write the lab's student notebooks into a folder",
                         description="Write the student notebooks (the lab with its solutions left for the student to "
                                     "write, and checks that give feedback) into DIR; open them with 'jupyter lab DIR'.")
     ex.add_argument('dir', type=_writable_folder, metavar='DIR', help='folder for the notebooks (created if needed)')
     ex.add_argument('--force', action='store_true', help="replace notebooks already in DIR (a student's work is lost)")
-    bench = sub.add_parser('bench', help="time every path of the lab against the machine's limit",
-                           description='Time end-to-end training, training through frozen convolutions, the dense head '
-                                       'on cached features, feature extraction and inference on digits 5-9, in each '
-                                       "precision, against the machine's matrix-multiply speed; print the ratios and "
-                                       'write everything as JSON.')
+
+# %% ../nbs/05_cli.ipynb #103f807a
+def _add_bench(sub):
+    "The `bench` command and its options."
+    from transfer_mnist.cnn import PRECISIONS
+    from transfer_mnist.fast import ENGINES
+    bench = sub.add_parser('bench', help='how long the lab takes on this machine, per engine and precision',
+                           description="Time the lab's experiment (the default `transfer-mnist run`: three seeds, four "
+                                       'approaches) with each engine in each precision, each run in a new process; '
+                                       'print a table of wall times, accuracies and training times, and write it as JSON.')
     bench.add_argument('--quick', action='store_true',
-                       help='a check that it works, not a measurement: the sample, one timed epoch, float32')
+                       help='a check that it works, not a measurement: the sample, one seed, float32')
     bench.add_argument('--data', default='auto', metavar='SOURCE', help="as for run (default 'auto'; 'sample' with --quick)")
+    bench.add_argument('--engine', type=_one_or_more('engine', ENGINES), default=['keras', 'fast'],
+                       help="comma-separated engines to time (default 'keras,fast': plain Keras first)")
     bench.add_argument('--precision', type=_one_or_more('precision', PRECISIONS), default=None,
-                       help="comma-separated, of float32, bfloat16, float16 (default: float32 and the device's low "
-                            "precision: bfloat16 on CPUs with bf16 instructions, float16 on GPUs)")
-    bench.add_argument('--arch', type=_one_or_more('architecture', ARCHITECTURES), default=['seed', 'pooled'], help="networks to time (default 'seed,pooled')")
-    bench.add_argument('--epochs', type=_positive, default=None, help='timed epochs after a warm-up (default 3; 1 with --quick)')
+                       help="comma-separated, of float32, bfloat16, float16 (default: float32, and the precision 'auto' "
+                            "picks on this device if it is another: bfloat16 on CPUs with bf16 instructions)")
     bench.add_argument('--output', type=_writable_file, default='transfer-mnist-bench.json', metavar='FILE',
                        help='the JSON file to write (default transfer-mnist-bench.json)')
+
+def _add_study(sub):
+    "The `study` command and its options."
+    from transfer_mnist.cnn import ARCHITECTURES, PRECISIONS
+    from transfer_mnist.fast import ENGINES
     study = sub.add_parser('study', help='how transferable is each layer, and when does transfer pay',
                            description="Yosinski et al.'s study on MNIST's halves: for each cut between layers, train "
                                        "AnB, AnB+, BnB and BnB+ on B, beside baseB; then accuracy against the number of "
@@ -203,10 +216,18 @@ def make_parser() -> argparse.ArgumentParser:
     study.add_argument('--engine', default='fast', choices=list(ENGINES), help="as for run (default 'fast')")
     study.add_argument('--output', type=_writable_folder, default='transfer-mnist-study', metavar='DIR',
                        help='folder for the study (default transfer-mnist-study); a study there with the same settings resumes')
+
+# %% ../nbs/05_cli.ipynb #c9ca5da8
+def make_parser() -> argparse.ArgumentParser:
+    "The `transfer-mnist` argument parser."
+    parser = argparse.ArgumentParser(prog='transfer-mnist', description='Transfer learning on MNIST, as in the classic Keras lab.')
+    sub = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
+    for add in (_add_run, _add_exercises, _add_bench, _add_study): add(sub)
     return parser
 
+# %% ../nbs/05_cli.ipynb #1f77eb6f
 def _study(args, parser):
-    from transfer_mnist.study import STUDY_SIZES, run_study, write_study
+    from transfer_mnist.study import STUDY_SIZES, run_study
     defaults = dict(data='auto', epochs=2, seeds=[0, 1, 2], sizes=list(STUDY_SIZES), min_steps=200)
     given = {k: getattr(args, k) for k in defaults if getattr(args, k) is not None}
     settings = {**defaults, **(STUDY_QUICK if args.quick else {}), **given}
@@ -225,7 +246,7 @@ def _study(args, parser):
     except ValueError as e: parser.error(str(e))  # the settings are checked before any training
     print(f'\n{study.markdown()}')
     since = time.time()
-    try: written = write_study(study, args.output, label)
+    try: written = study.write(args.output, label)
     except OSError as e: return _fail(_kept(study.to_json(), e, args.output, since))
     for path in written: print(f'wrote {path}')
     if study.interrupted: print(f'interrupted: run the same command again to resume the study in {args.output}')
@@ -241,14 +262,14 @@ def _exercises(args):
     return 0
 
 def _bench(args):
-    from transfer_mnist.bench import bench_markdown, run_bench, write_bench
+    from transfer_mnist.bench import bench_markdown, time_lab, write_bench
     try:
         _, described = choose_data('sample' if args.quick and args.data == 'auto' else args.data)
         source = 'sample' if described.startswith('sample') else args.data
         label = _public_label(source, described)
         _ready(args.output.parent)
-        result = run_bench(source, quick=args.quick, precisions=args.precision, archs=args.arch, epochs=args.epochs,
-                           data_label=label, log=lambda line: print(line, flush=True))
+        result = time_lab(source, engines=args.engine, precisions=args.precision or (['float32'] if args.quick else None),
+                          seeds='0' if args.quick else '0,1,2', data_label=label, log=lambda line: print(line, flush=True))
     except (MnistUnavailableError, OSError, ValueError, RuntimeError) as e:
         return _fail(e)
     print('\n' + bench_markdown(result))
@@ -257,6 +278,7 @@ def _bench(args):
     except OSError as e: return _fail(_kept(result, e, args.output.parent, since))
     return 0
 
+# %% ../nbs/05_cli.ipynb #7c91f49c
 def main(argv=None) -> int:
     "Entry point of the `transfer-mnist` command."
     parser = make_parser()
@@ -271,7 +293,7 @@ def main(argv=None) -> int:
         return _fail(e)
     try: _ready(args.output)
     except OSError as e: return _fail(e)
-    from transfer_mnist.experiment import run_experiment, write_report
+    from transfer_mnist.experiment import run_experiment
     print(f'data: {described}', flush=True)
     exp = run_experiment(data, arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, seeds=args.seeds,
                          approaches=args.approaches, digits_a=args.digits_a, digits_b=args.digits_b, cache=args.cache, head=args.head, precision=args.precision,
@@ -279,7 +301,7 @@ def main(argv=None) -> int:
                          log=lambda line: print(line, flush=True))
     print(f'\nsummary (data: {described})\n{exp.markdown()}')
     label, since = _public_label(args.data, described), time.time()
-    try: written = write_report(exp, args.output, label)
+    try: written = exp.write(args.output, label)
     except OSError as e: return _fail(_kept(dict(data=label, **exp.to_json()), e, args.output, since))
     for path in written: print(f'wrote {path}')
     return 130 if exp.interrupted else 0

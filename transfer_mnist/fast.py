@@ -103,6 +103,7 @@ def extract_features(model:keras.Model, # a model from build_cnn
     for i in range(0, len(x), batch_size): out[i:i + batch_size] = run(x[i:i + batch_size]).numpy()
     return out
 
+# %% ../nbs/03a_fast.ipynb #954d8721
 class _Rows(keras.layers.Layer):
     "Looks up rows of a fixed table (the cached features) by index: the first layer of the head."
     def __init__(self, table, **kwargs):
@@ -146,7 +147,6 @@ def _head(model, table, seed):
                for l in model.get_layer('features').layers if isinstance(l, keras.layers.Dropout)]
     return keras.Sequential([keras.Input((), dtype='int32'), _Rows(table, name='cached_features'), *dropout,
                              model.get_layer('classifier')], name='head')
-
 
 # %% ../nbs/03a_fast.ipynb #38f6ef1b
 class ShuffledBatches:
@@ -301,6 +301,7 @@ def _execution_steps(cached, steps):
     "Batches a call of the compiled step runs: on cached features the largest divisor of an epoch's `steps` up to 16."
     return max(k for k in range(1, 17) if steps % k == 0) if cached else 1
 
+# %% ../nbs/03a_fast.ipynb #35ce2890
 def train_fast(model:keras.Model, # a model from build_cnn (frozen layers stay frozen)
                train:tuple, # (x_train, y_train): uint8 images and integer labels
                test:tuple, # (x_test, y_test), used for validation after each epoch and the final evaluation

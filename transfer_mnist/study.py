@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['VARIANTS', 'TRANSFERS', 'EFFICIENCY', 'INIT_OFFSET', 'STUDY_SIZES', 'STYLES', 'EFFICIENCY_COLORS', 'weight_layers',
            'cut_points', 'transplant', 'labelled_subset', 'Study', 'run_study', 'plot_transferability',
-           'plot_data_efficiency', 'write_study', 'load_study']
+           'plot_data_efficiency', 'load_study']
 
 # %% ../nbs/09_study.ipynb #3c826ceb
 import hashlib
@@ -22,7 +22,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from .cnn import ARCHITECTURES, all_layers, build_cnn, keras, resolve_precision
 from .data import atomic_write, digits_label, transfer_split
-from .experiment import use_cache
+from .experiment import Results, use_cache
 from .freeze import find_layers, freeze
 from .save import load_cnn, save_cnn
 from .fast import ENGINES, CompiledModels, train_with
@@ -106,12 +106,10 @@ def _jobs(seeds, n_cuts, n_features_cut, sizes, n_a, n_b) -> list:
 
 # %% ../nbs/09_study.ipynb #b779954e
 @dataclass
-class Study:
-    "The results of `run_study`: one row per training, and the summaries the figures show."
-    settings: dict # the arguments of the study, and the data's size and fingerprint
-    runs: list # one dict per finished training: variant, n, cut, size, seed, epochs, accuracy, seconds, ...
-    not_run: list = field(default_factory=list) # keys of the jobs that did not run (interrupted)
-    interrupted: bool = False # stopped by Ctrl-C (KeyboardInterrupt)
+class Study(Results):
+    """The results of `run_study`: one row per training (variant, n, cut, size, seed, epochs, accuracy, seconds, ...),
+    and the summaries the figures show; `not_run` holds the keys of the jobs that did not run."""
+    name = 'study'
     bases: dict = field(default_factory=dict, repr=False) # the base networks in memory: {('baseA' or 'baseB', seed): model}
 
     def rows(self, variant:str, n:int=None, size:int=None) -> list:
@@ -119,19 +117,12 @@ class Study:
         return [r for r in self.runs if r['variant'] == variant and (n is None or r['n'] == n)
                 and (size is None or r['size'] == size)]
 
-    @staticmethod
-    def _stats(rows):
-        acc = np.array([r['test_accuracy'] for r in rows])
-        return dict(mean=float(acc.mean()), sd=float(acc.std(ddof=1)) if len(acc) > 1 else 0.0, min=float(acc.min()),
-                    max=float(acc.max()), seeds=len(acc), values=acc.tolist(),
-                    train_seconds_median=float(np.median([r['train_seconds'] for r in rows])))
-
     def transferability(self) -> dict:
         "Accuracy on B for baseB, and for each transfer variant at each cut: {variant: {n: stats}}, baseB: stats."
         n_b, out = self.settings['n_train_b'], {}
-        if self.rows('baseB', size=n_b): out['baseB'] = self._stats(self.rows('baseB', size=n_b))
+        if self.rows('baseB', size=n_b): out['baseB'] = self.accuracy_stats(self.rows('baseB', size=n_b))
         for v in TRANSFERS:
-            by_n = {n: self._stats(self.rows(v, n, n_b)) for n in range(1, len(self.settings['cuts']) + 1)
+            by_n = {n: self.accuracy_stats(self.rows(v, n, n_b)) for n in range(1, len(self.settings['cuts']) + 1)
                     if self.rows(v, n, n_b)}
             if by_n: out[v] = by_n
         return out
@@ -142,7 +133,7 @@ class Study:
         out = {}
         for approach, v in EFFICIENCY.items():
             cut = 0 if v == 'baseB' else n
-            by_size = {s: self._stats(self.rows(v, cut, s)) for s in self.settings['sizes'] if self.rows(v, cut, s)}
+            by_size = {s: self.accuracy_stats(self.rows(v, cut, s)) for s in self.settings['sizes'] if self.rows(v, cut, s)}
             if by_size: out[approach] = by_size
         return out
 
@@ -153,9 +144,8 @@ class Study:
 
     def to_json(self) -> dict:
         "Everything, JSON-ready (the networks are saved as files, not here)."
-        return dict(settings=self.settings, seconds=self.seconds, transferability=self.transferability(),
-                    efficiency=self.efficiency(), runs=self.runs, not_run=self.not_run, interrupted=self.interrupted,
-                    machine=dict(python=platform.python_version(), keras=keras.__version__, processor=platform.machine()))
+        return dict(super().to_json(), seconds=self.seconds, transferability=self.transferability(),
+                    efficiency=self.efficiency(), machine=dict(python=platform.python_version(), keras=keras.__version__, processor=platform.machine()))
 
     def markdown(self) -> str:
         "The two summaries as Markdown tables (mean ± sd over the seeds)."
@@ -176,12 +166,10 @@ class Study:
                          f"from {self.not_run[0]}.")
         return '\n'.join(lines)
 
-    def _repr_markdown_(self): return self.markdown()
-
-    def __repr__(self):
-        s = self.settings
-        return (f"Study({len(self.runs)} trainings: {s['arch']} network, engine {s.get('engine', 'fast')}, "
-                f"{s['precision']}, seeds {s['seeds']}{', interrupted' if self.interrupted else ''})")
+    def figures(self) -> dict:
+        "The transferability figure and the data-efficiency figure."
+        return {'transferability.png': lambda: plot_transferability(self),
+                'data_efficiency.png': lambda: plot_data_efficiency(self)}
 
 # %% ../nbs/09_study.ipynb #6b5d3c20
 def _sizes(sizes, n_b) -> list:
@@ -217,6 +205,7 @@ def _full(job, settings) -> int: return settings['n_train_a'] if job['variant'] 
 
 def _base_path(folder, job) -> Path: return Path(folder)/f"{job['variant']}-seed{job['seed']}.keras"
 
+# %% ../nbs/09_study.ipynb #4f5a1669
 def _run_job(job, study, task_a, task_b, folder, compiled=None) -> dict:
     "Train and test one job of the study; return its row. A base trained on all its task's images is kept for the transfers."
     s, t0 = study.settings, time.perf_counter()
@@ -250,6 +239,7 @@ def _run_job(job, study, task_a, task_b, folder, compiled=None) -> dict:
                 wall_seconds=time.perf_counter() - t0, trainable_params=result.trainable_params,
                 frozen_params=result.frozen_params, cached_features=result.cached_features)
 
+# %% ../nbs/09_study.ipynb #599af429
 def run_study(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist returns
               arch:str='pooled', # 'pooled' (Keras's variant, default) or 'seed' (the lab's network)
               epochs:int=2, # epochs of the bases and of every training on all of B
@@ -343,11 +333,12 @@ def _draw_transferability(ax, t):
         ax.plot([n + offset for n in ns], [t[v][n]['mean'] for n in ns], linewidth=1.5, markersize=7,
                 label=f'{v}: {VARIANTS[v]}', **STYLES[v])
 
+# %% ../nbs/09_study.ipynb #8fd29cc2
 def plot_transferability(study:Study) -> Figure:
     """Test accuracy on B against the cut n, every seed as a point and the mean as a line, with baseB as a band:
     on the left the whole range, on the right a close-up of the band around baseB."""
     t, s = study.transferability(), study.settings
-    fig = Figure(figsize=(13, 6), layout='constrained')
+    fig = Figure(figsize=(8, 4.8), layout='constrained')  # a page's width: its text at the size it was drawn
     axes = fig.subplots(1, 2)
     for ax in axes:
         _draw_transferability(ax, t)
@@ -355,19 +346,20 @@ def plot_transferability(study:Study) -> Figure:
         ax.set_xlabel('n: layers copied from a base network')
         _percent_axis(ax)
     axes[0].set_ylabel(f"test accuracy on digits {s['digits_b']}")
-    axes[0].set_title('the whole range')
+    axes[0].set_title('the whole range', fontsize=10)
     if 'baseB' in t:  # the close-up: one point below baseB's lowest seed to a little above the best mean
         values = [x for var in TRANSFERS for v in t.get(var, {}).values() for x in v['values']] + t['baseB']['values']
         near = [x for x in values if x >= t['baseB']['min'] - 0.01]  # within a point of baseB
         low = min(near) - 0.001
         axes[1].set_ylim(low, max(near) + 0.001)
         hidden = [f"{v} at n = {n} ({x['mean']:.1%})" for v in TRANSFERS for n, x in t.get(v, {}).items() if x['mean'] < low]
-        axes[1].set_title('close-up around baseB' + (f": {', '.join(hidden)} below" if hidden else ''))
-    fig.legend(*axes[0].get_legend_handles_labels(), loc='outside lower center', ncols=2, fontsize=9)
-    fig.suptitle(f"How transferable is each layer? A = digits {s['digits_a']}, B = digits {s['digits_b']}, "
-                 f"{s['arch']} network, {_plural(s['epochs'], 'epoch')}, {_plural(len(s['seeds']), 'seed')}")
+        axes[1].set_title('close-up around baseB' + (f":\n{', '.join(hidden)} below" if hidden else ''), fontsize=9)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc='outside lower center', ncols=2, fontsize=8)
+    fig.suptitle(f"How transferable is each layer? A = digits {s['digits_a']}, B = digits {s['digits_b']},\n"
+                 f"{s['arch']} network, {_plural(s['epochs'], 'epoch')}, {_plural(len(s['seeds']), 'seed')}", fontsize=11)
     return fig
 
+# %% ../nbs/09_study.ipynb #5d1ef6ad
 def _few_log_labels(v, _):
     "Label a log axis's minor ticks only at 2, 3 and 5 times a power of ten, so that the labels do not collide."
     lead = round(v / 10 ** math.floor(math.log10(v))) if v > 0 else 0
@@ -376,7 +368,7 @@ def _few_log_labels(v, _):
 def plot_data_efficiency(study:Study) -> Figure:
     "Test accuracy (left) and test error (right, log scale) on B against the number of labelled B images."
     e, s = study.efficiency(), study.settings
-    fig = Figure(figsize=(12, 4.8), layout='constrained')
+    fig = Figure(figsize=(8, 3.9), layout='constrained')
     axes = fig.subplots(1, 2)
     labels = dict(scratch='from scratch (baseB)', frozen=f"transfer, frozen (AnB, n = {s['features_cut']})",
                   finetuned=f"transfer, fine-tuned (AnB+, n = {s['features_cut']})")
@@ -394,30 +386,13 @@ def plot_data_efficiency(study:Study) -> Figure:
     axes[1].yaxis.set_minor_formatter(FuncFormatter(_few_log_labels))
     for ax in axes: ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f'{v:,.0f}'))
     axes[1].set_ylabel('test error (log scale)')
-    axes[0].legend(loc='lower right', fontsize=9)
-    fig.suptitle(f"When does transfer pay? A = digits {s['digits_a']}, B = digits {s['digits_b']}, {s['arch']} network: "
-                 f"mean of {_plural(len(s['seeds']), 'seed')}, bars from the lowest to the highest")
+    axes[0].legend(loc='lower right', fontsize=8)
+    fig.suptitle(f"When does transfer pay? A = digits {s['digits_a']}, B = digits {s['digits_b']}, {s['arch']} network:\n"
+                 f"mean of {_plural(len(s['seeds']), 'seed')}, bars from the lowest to the highest", fontsize=11)
     return fig
 
-def write_study(study:Study, # what run_study returned
-                folder, # where to write (created if needed)
-                data_description:str='', # which data was used, recorded in the files
-               ) -> list: # the paths written
-    "Write study.json, study.md and the two figures into `folder`, each file whole or not at all."
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    with atomic_write(folder/'study.json', 'w') as f: json.dump(dict(study.to_json(), data=data_description), f, indent=1)
-    with atomic_write(folder/'study.md', 'w') as f:
-        f.write(f"# transfer_mnist study\n\nData: {data_description or 'not recorded'}\n\nSettings: "
-                + ', '.join(f'{k}={v}' for k, v in study.settings.items()) + '\n\n' + study.markdown() + '\n')
-    written = [folder/'study.json', folder/'study.md']
-    for name, draw in (('transferability.png', plot_transferability), ('data_efficiency.png', plot_data_efficiency)):
-        if not study.runs: break
-        with atomic_write(folder/name) as f: draw(study).savefig(f, format='png', dpi=100)
-        written.append(folder/name)
-    return written
-
 # %% ../nbs/09_study.ipynb #16e29658
-def load_study(path, # a study.json written by run_study or write_study
+def load_study(path, # a study.json written by run_study or Study.write
               ) -> Study:
     "The study saved in `path`, to summarise or draw again (its networks are not loaded)."
     path = Path(path)
