@@ -134,3 +134,90 @@ def test_wrong_arguments_to_training(tmp_path):
         assert message in str(e.value), str(e.value)
         REJECTED.append((case, str(e.value)))
     assert sorted(p.name for p in tmp_path.iterdir()) == ['y.keras']  # nothing left behind
+
+
+@pytest.fixture(scope='module')
+def model_file(tmp_path_factory):
+    "A model of ours, compiled with FusedAdam as the fast engine leaves it, saved by save_cnn."
+    from transfer_mnist.cnn import build_cnn
+    from transfer_mnist.fast import FusedAdam
+    from transfer_mnist.save import save_cnn
+    net = build_cnn(seed=0)
+    net.compile(optimizer=FusedAdam(), loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+    return save_cnn(net, tmp_path_factory.mktemp('model')/'ours.keras')
+
+
+def rewrite(source, target, config=None, extra=None, sizes=None):
+    "A copy of the model file `source` with its config.json's text edited by `config`, more members, or padded members."
+    import zipfile
+    with zipfile.ZipFile(source) as z: members = {n: z.read(n) for n in z.namelist()}
+    if config: members['config.json'] = config(members['config.json'].decode()).encode()
+    members.update(extra or {})
+    with zipfile.ZipFile(target, 'w', zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items(): z.writestr(name, data + b' ' * (sizes or {}).get(name, 0))
+    return target
+
+
+FLATTEN = '"module": "keras.layers", "class_name": "Flatten", "config": {'
+MODEL_CASES = {  # how the file was crafted, and what the refusal must say
+    'a Lambda layer in place of Flatten': (
+        dict(config=lambda c: c.replace(FLATTEN, '"module": "keras.layers", "class_name": "Lambda", "config": {"function": '
+                                                 '{"module": "builtins", "class_name": "function", "config": "print", '
+                                                 '"registered_name": "function"}, ')),
+        'holds Python code (a Lambda layer or a function, keras.layers.Lambda at config.config.layers[1].config.layers[3])'),
+    'a function named by module and name, as an activation': (
+        dict(config=lambda c: c.replace('"activation": "relu"', '"activation": {"module": "os", "class_name": "function", '
+                                                                '"config": "system", "registered_name": "function"}', 1)),
+        'holds Python code (a Lambda layer or a function, os.function at'),
+    'a class from a module outside keras': (
+        dict(config=lambda c: c.replace(FLATTEN, '"module": "subprocess", "class_name": "Popen", "config": {')),
+        'names subprocess.Popen (registered as None) at config.config.layers[1].config.layers[3]'),
+    "a keras layer that build_cnn never makes (TFSMLayer loads a SavedModel's graph)": (
+        dict(config=lambda c: c.replace(FLATTEN, '"module": "keras.layers", "class_name": "TFSMLayer", "config": {')),
+        'names keras.layers.TFSMLayer (registered as None)'),
+    'a keras class registered under a custom name': (
+        dict(config=lambda c: c.replace('"data_format": "channels_last"}, "registered_name": null',  # Flatten's, the first
+                                        '"data_format": "channels_last"}, "registered_name": "evil>Payload"', 1)),
+        "names keras.layers.Flatten (registered as 'evil>Payload')"),
+    'a member outside the archive (path traversal)': (
+        dict(extra={'../../outside.txt': b'written where it should not be'}), "its member '../../outside.txt' points outside the archive"),
+    'a member that is not part of a model': (dict(extra={'assets/run.sh': b'rm -rf ~'}), "its member 'assets/run.sh' is not part of a model"),
+    'a config.json of 2 MB': (dict(sizes={'config.json': 2 << 20}), 'its member config.json declares 2,'),
+    'a config.json that is not JSON': (dict(config=lambda c: c[:-40]), 'its config.json is not JSON'),
+    'a config.json nested 100,000 deep': (dict(config=lambda c: '[' * 100_000 + ']' * 100_000), 'its config.json is not JSON'),
+}
+
+
+@pytest.mark.parametrize('case', MODEL_CASES)
+def test_hostile_model_files(tmp_path, model_file, case):
+    "Each crafted file is refused before Keras reads it, quickly, in bounded memory, naming the file; nothing is left behind."
+    import time
+    from transfer_mnist.save import ModelFileError, load_cnn
+    crafted, message = MODEL_CASES[case]
+    path = rewrite(model_file, tmp_path/'crafted.keras', **crafted)
+    peak, start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.monotonic()
+    with pytest.raises(ModelFileError) as e:
+        load_cnn(path)
+    assert time.monotonic() - start < 10 and resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 200_000  # KiB
+    assert str(path) in str(e.value) and message in str(e.value), str(e.value)
+    assert sorted(p.name for p in tmp_path.rglob('*')) == ['crafted.keras']  # nothing extracted, nothing left behind
+    REJECTED.append((f'model file: {case}', str(e.value)))
+
+
+def test_every_network_of_ours_still_loads(tmp_path):
+    "The allow-list lets through what build_cnn makes: each architecture, each precision, compiled or not."
+    import keras
+    from transfer_mnist.cnn import ARCHITECTURES, PRECISIONS, build_cnn
+    from transfer_mnist.fast import FusedAdam
+    from transfer_mnist.freeze import freeze, trainable_summary
+    from transfer_mnist.save import load_cnn, save_cnn
+    for arch in ARCHITECTURES:
+        for precision in PRECISIONS:
+            net = freeze(build_cnn(**ARCHITECTURES[arch], seed=0, precision=precision), 'features')
+            optimizer = FusedAdam() if precision != 'float16' else keras.optimizers.LossScaleOptimizer(FusedAdam())
+            net.compile(optimizer=optimizer, loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+            loaded = load_cnn(save_cnn(net, tmp_path/f'{arch}-{precision}.keras'))
+            assert [w.shape for w in loaded.weights] == [w.shape for w in net.weights], (arch, precision)
+            assert trainable_summary(loaded) == trainable_summary(net), (arch, precision)  # still frozen
+    plain = build_cnn(seed=1)  # never compiled
+    load_cnn(save_cnn(plain, tmp_path/'plain.keras'))

@@ -169,6 +169,56 @@ class Experiment(Results):
                          + ', '.join(f'{a} (seed {s})' for a, s in self.not_run))
         return '\n'.join(lines)
 
+# %% ../nbs/04_experiment.ipynb #f2de7ec1
+def _check_arguments(arch, approaches, epochs, seeds, cache, head, engine) -> list: # the seeds, as integers
+    "Every mistake in `run_experiment`'s arguments, caught before any training."
+    if arch not in ARCHITECTURES: raise ValueError(f"arch must be one of {list(ARCHITECTURES)}, received {arch!r}.")
+    unknown = [a for a in approaches if a not in APPROACHES]
+    if unknown: raise ValueError(f"Unknown approaches {unknown}: choose from {list(APPROACHES)}.")
+    if epochs < 1: raise ValueError(f"epochs must be at least 1, received {epochs}.")
+    seeds = [int(s) for s in seeds]
+    if not seeds: raise ValueError('seeds is empty: give at least one seed.')
+    if cache not in ('auto', 'on', 'off', True, False): raise ValueError(f"cache must be 'auto', 'on' or 'off', received {cache!r}.")
+    if head not in ('auto', 'keep', 'new'): raise ValueError(f"head must be 'auto', 'keep' or 'new', received {head!r}.")
+    if engine not in ENGINES: raise ValueError(f"engine must be one of {list(ENGINES)}, received {engine!r}.")
+    if engine == 'keras' and cache in ('on', True): raise ValueError("cache='on' needs engine='fast': cached features are its own.")
+    return seeds
+
+def _machine() -> dict:
+    "What the experiment ran on, for its settings."
+    import tensorflow as tf
+    return dict(python=platform.python_version(), keras=keras.__version__, backend=keras.backend.backend(),
+                processor=platform.machine(), devices=[d.name for d in tf.config.list_logical_devices()])
+
+class _EpochLog(keras.callbacks.Callback):
+    "A line of progress at the end of each epoch of one training: its test accuracy."
+    def __init__(self, label, epochs, log): super().__init__(); self.label, self.epochs, self.log = label, epochs, log
+    def on_epoch_end(self, epoch, logs=None):
+        self.log(f'    {self.label}: epoch {epoch + 1}/{self.epochs}: test accuracy {logs["val_accuracy"]:.4f}')
+
+# %% ../nbs/04_experiment.ipynb #eb83c3d6
+def _transfers(engine, base, approaches, task_b, both, seed, fresh_cnn, head, cache, finetune_lr, progress, common):
+    "Train each approach of one seed on B, from its base network; yield (approach, result, the frozen run it continued or None)."
+    def train_frozen():
+        model = freeze(copy_cnn(base, 'frozen', reset=['classifier'] if head == 'new' else []), 'features')
+        return train_with(engine, model, *task_b, seed=seed, callbacks=[progress('frozen')],
+                          cache_features=engine == 'fast' and use_cache(cache, model, len(task_b[0][0]), common['epochs']), **common)
+    frozen = None
+    for approach in approaches:
+        before = None
+        if approach == 'frozen':
+            frozen = result = train_frozen()
+        elif approach == 'scratch':
+            result = train_with(engine, fresh_cnn(seed), *task_b, seed=seed, callbacks=[progress(approach)], **common)
+        elif approach == 'finetuned':  # continues from the frozen transfer (trained here if not asked for)
+            before = frozen = frozen or train_frozen()
+            model = unfreeze(copy_cnn(frozen.model, 'finetuned'), 'features')
+            result = train_with(engine, model, *task_b, seed=seed, learning_rate=finetune_lr, callbacks=[progress(approach)],
+                                **common)
+        else:  # the reference: all ten digits, tested on B
+            result = train_with(engine, fresh_cnn(seed), both, task_b[1], seed=seed, callbacks=[progress(approach)], **common)
+        yield approach, result, before
+
 # %% ../nbs/04_experiment.ipynb #1c69e3e5
 def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist returns
                    arch:str='seed', # 'seed' (the lab's network) or 'pooled' (Keras's mnist_transfer_cnn)
@@ -189,16 +239,7 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
                    log=print, # called with each line of progress
                   ) -> Experiment:
     "Train the base on A and every approach on B, for every seed; return the comparison."
-    if arch not in ARCHITECTURES: raise ValueError(f"arch must be one of {list(ARCHITECTURES)}, received {arch!r}.")
-    unknown = [a for a in approaches if a not in APPROACHES]
-    if unknown: raise ValueError(f"Unknown approaches {unknown}: choose from {list(APPROACHES)}.")
-    if epochs < 1: raise ValueError(f"epochs must be at least 1, received {epochs}.")
-    seeds = [int(s) for s in seeds]
-    if not seeds: raise ValueError('seeds is empty: give at least one seed.')
-    if cache not in ('auto', 'on', 'off', True, False): raise ValueError(f"cache must be 'auto', 'on' or 'off', received {cache!r}.")
-    if head not in ('auto', 'keep', 'new'): raise ValueError(f"head must be 'auto', 'keep' or 'new', received {head!r}.")
-    if engine not in ENGINES: raise ValueError(f"engine must be one of {list(ENGINES)}, received {engine!r}.")
-    if engine == 'keras' and cache in ('on', True): raise ValueError("cache='on' needs engine='fast': cached features are its own.")
+    seeds = _check_arguments(arch, approaches, epochs, seeds, cache, head, engine)
     if head == 'auto': head = AUTO_HEAD[arch]
     precision, precision_reason = resolve_precision(precision)
     task_a, task_b = transfer_split(data, digits_a, digits_b)
@@ -208,21 +249,15 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
                     digits_a=digits_a, digits_b=digits_b, cache=str(cache), head=head, finetune_lr=finetune_lr, precision=precision,
                     precision_reason=precision_reason, engine=engine, reuse=reuse and engine == 'fast',
                     target_accuracy=target_accuracy, n_train_a=len(task_a[0][0]), n_train_b=len(task_b[0][0]),
-                    n_test_a=len(task_a[1][0]), n_test_b=len(task_b[1][0]),
-                    machine=dict(python=platform.python_version(), keras=keras.__version__,
-                                 backend=keras.backend.backend(), processor=platform.machine(),
-                                 devices=[d.name for d in __import__('tensorflow').config.list_logical_devices()]))
+                    n_test_a=len(task_a[1][0]), n_test_b=len(task_b[1][0]), machine=_machine())
     exp = Experiment(settings=settings, runs=[])
     todo = [(a, s) for s in seeds for a in ['base'] + list(approaches)]
     common = dict(epochs=epochs, batch_size=batch_size, curve_points=curve_points,
                   compiled_models=CompiledModels() if reuse and engine == 'fast' else None)
     def fresh_cnn(seed): return build_cnn(10, **ARCHITECTURES[arch], seed=seed, precision=precision)
-
-    class Progress(keras.callbacks.Callback):
-        def __init__(self, label): super().__init__(); self.label = label
-        def on_epoch_end(self, epoch, logs=None):
-            log(f'    {self.label}: epoch {epoch + 1}/{epochs}: test accuracy {logs["val_accuracy"]:.4f}')
-
+    def progress(approach):
+        on = f'digits {digits_a} and {digits_b}' if approach == 'reference' else f'digits {digits_b}'
+        return _EpochLog('base' if approach == 'base' else f'{approach} on {on}', epochs, log)
     def record(approach, seed, result, before=None):
         row = dict(approach=approach, **result.summary(), seconds_to_target=result.seconds_to(target_accuracy))
         if before is not None: row.update(_after(before, result, target_accuracy))
@@ -236,27 +271,9 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
         for seed in seeds:
             log(f'seed {seed}: base network, end to end on digits {digits_a} ({len(task_a[0][0]):,} images)')
             base = exp.details.setdefault('bases', {})[seed] = fresh_cnn(seed)
-            record('base', seed, train_with(engine, base, *task_a, seed=seed, callbacks=[Progress('base')], **common))
-            def train_frozen():
-                model = freeze(copy_cnn(base, 'frozen', reset=['classifier'] if head == 'new' else []), 'features')
-                return train_with(engine, model, *task_b, seed=seed, callbacks=[Progress(f'frozen on digits {digits_b}')],
-                                  cache_features=engine == 'fast' and use_cache(cache, model, len(task_b[0][0]), epochs), **common)
-            frozen = None
-            for approach in approaches:
-                label, before = f'{approach} on digits {digits_b}', None
-                if approach == 'frozen':
-                    frozen = result = train_frozen()
-                elif approach == 'scratch':
-                    result = train_with(engine, fresh_cnn(seed), *task_b, seed=seed,
-                                       callbacks=[Progress(label)], **common)
-                elif approach == 'finetuned':  # continues from the frozen transfer (trained here if not asked for)
-                    before = frozen = frozen or train_frozen()
-                    model = unfreeze(copy_cnn(frozen.model, 'finetuned'), 'features')
-                    result = train_with(engine, model, *task_b, seed=seed, learning_rate=finetune_lr,
-                                       callbacks=[Progress(label)], **common)
-                else:
-                    result = train_with(engine, fresh_cnn(seed), both, task_b[1], seed=seed,
-                                       callbacks=[Progress(f'reference on digits {digits_a} and {digits_b}')], **common)
+            record('base', seed, train_with(engine, base, *task_a, seed=seed, callbacks=[progress('base')], **common))
+            for approach, result, before in _transfers(engine, base, approaches, task_b, both, seed, fresh_cnn, head,
+                                                       cache, finetune_lr, progress, common):
                 record(approach, seed, result, before)
                 if seed == seeds[0]:
                     exp.details.setdefault('predictions', {})[approach] = result.predictions  # drawn in the figures
