@@ -103,13 +103,28 @@ def median(values):
     return s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2
 
 
+def markdown(result: dict) -> str:
+    "The result as a Markdown table: each setting's median wall time and its ratio to the default's."
+    lines = [f"Run {result['date']} on {result['machine']} ({result['cores']} cores): `{result['command']}`, "
+             f"{result['repeats']} runs of each setting, taking turns.", '',
+             '| setting | wall s (median) | training s (median) | vs the default | wall s of each run |', '|---|---:|---:|---:|---|']
+    for name, s in result['settings'].items():
+        label = {'default': 'the default', 'old': 'the older checkout (`--old`)'}.get(name, f'`{name}` off')
+        ratio = '' if s['vs_default'] is None else f"{s['vs_default']:.3f}"
+        lines.append(f"| {label} | {s['median_wall_seconds']:.1f} | {s['median_training_seconds']:.1f} | {ratio} | "
+                     + ', '.join(f"{r['wall_seconds']:.1f}" for r in s['runs']) + ' |')
+    return '\n'.join(lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--old', type=Path, help="a checkout of an earlier commit, timed beside today's default")
     parser.add_argument('--only', default=None, help='comma-separated settings (default: default and every piece)')
     parser.add_argument('--output', type=Path, default=Path(__file__).with_name('ablation.json'))
+    parser.add_argument('--show', type=Path, help='print the table of a result already written, and run nothing')
     args = parser.parse_args()
+    if args.show: return print(markdown(json.loads(args.show.read_text())))
     settings = args.only.split(',') if args.only else ['default', *PIECES] + (['old'] if args.old else [])
     runs = {s: [] for s in settings}
     for round_ in range(args.repeats):
@@ -127,7 +142,7 @@ def main():
                                      vs_default=wall / base if base else None, runs=rs)
         print(f"{s:<20} median {wall:6.1f} s" + (f", {wall / base:.3f} of the default" if base else ''))
     args.output.write_text(json.dumps(result, indent=2) + '\n')
-    print(f'wrote {args.output}')
+    print(f'wrote {args.output}\n\n{markdown(result)}')
 
 
 if __name__ == '__main__':

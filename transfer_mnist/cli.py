@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .data import DATA_ENV, MnistUnavailableError, digits_label, load_mnist, parse_digits
+from .data import DATA_ENV, MnistUnavailableError, digits_label, is_mnist, load_mnist, parse_digits
 
 # %% ../nbs/05_cli.ipynb #949264a0
 def choose_data(choice:str='auto', # 'auto', 'full', 'sample', or a path to a folder of IDX files or a .npz
@@ -23,14 +23,19 @@ def choose_data(choice:str='auto', # 'auto', 'full', 'sample', or a path to a fo
     "Load the data a command asked for; only `auto` may fall back to the sample, and it says so."
     warn = warn or (lambda msg: print(f'warning: {msg}', file=sys.stderr))
     if choice == 'sample': return load_mnist('sample'), 'sample: the MNIST sample shipped with transfer_mnist'
-    if choice not in ('auto', 'full'): return load_mnist(choice), f'full MNIST from {choice}'
+    if choice not in ('auto', 'full'):
+        data = load_mnist(choice)
+        return data, (f'full MNIST from {choice}' if is_mnist(data) else
+                      f'the data in {choice} (MNIST\'s format, not its files: their checksums differ)')
     where = os.environ.get(DATA_ENV)
     try: data = load_mnist(None)
     except MnistUnavailableError as e:
         if choice == 'full': raise
         warn(f"{e}\nRunning on the shipped sample instead (6,000 of MNIST's 70,000 images): expect lower accuracies.")
         return load_mnist('sample'), 'sample: full MNIST was not available, so the shipped sample was used'
-    return data, f'full MNIST from {where} (${DATA_ENV})' if where else 'full MNIST from the keras download'
+    if not where: return data, 'full MNIST from the keras download'
+    if is_mnist(data): return data, f'full MNIST from {where} (${DATA_ENV})'
+    return data, f"the data in {where} (${DATA_ENV}; MNIST's format, not its files: their checksums differ)"
 
 # %% ../nbs/05_cli.ipynb #4ac4333b
 def _positive(text):
@@ -88,7 +93,9 @@ def _public_label(source, described):
     "How a result names its data, without a path of this machine: results may be committed and published."
     if described.startswith('sample'):
         return 'the shipped sample' + (' (full MNIST was not available)' if 'not available' in described else '')
-    return 'full MNIST' if source in ('auto', 'full') else f'MNIST from {Path(source).name}'
+    if described.startswith('full MNIST'): return 'full MNIST'
+    folder = os.environ.get(DATA_ENV, '') if source in ('auto', 'full') else source
+    return f"the data in a folder named {Path(folder).name!r} (MNIST's format, not its files)"
 
 # %% ../nbs/05_cli.ipynb #15a8cf11
 def _fail(error) -> int:

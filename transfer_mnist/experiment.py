@@ -106,7 +106,7 @@ class Results:
         return paths
 
 # %% ../nbs/04_experiment.ipynb #8f01f8dc
-@dataclass
+@dataclass(repr=False)  # the short repr of Results
 class Experiment(Results):
     """The results of `run_experiment`: one row per approach and seed (approach, seed, and TrainResult.summary()),
     a summary per approach; `not_run` holds (approach, seed) pairs."""

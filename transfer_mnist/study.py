@@ -105,7 +105,7 @@ def _jobs(seeds, n_cuts, n_features_cut, sizes, n_a, n_b) -> list:
     return jobs
 
 # %% ../nbs/09_study.ipynb #b779954e
-@dataclass
+@dataclass(repr=False)  # the short repr of Results
 class Study(Results):
     """The results of `run_study`: one row per training (variant, n, cut, size, seed, epochs, accuracy, seconds, ...),
     and the summaries the figures show; `not_run` holds the keys of the jobs that did not run."""
