@@ -28,7 +28,7 @@ def test_quick_bench_times_both_engines_and_writes_json(tmp_path):
         assert 0 < row['frozen_vs_scratch'] < 2, row
         assert f"| {row['engine']} | float32 |" in r.stdout
     assert 0.40 < result['frozen_work_vs_scratch'] < 0.46
-    assert 'frozen / scratch time' in r.stdout and f'wrote {out}' in r.stdout
+    assert '| frozen / scratch |' in r.stdout and 'Mean test accuracy' in r.stdout and f'wrote {out}' in r.stdout
 
 
 @pytest.mark.parametrize('args, message', [

@@ -157,20 +157,24 @@ def time_lab(data:str='auto', # as for `transfer-mnist run`: 'auto', 'full', 'sa
 def _minutes(seconds): return f'{seconds / 60:.1f} min' if seconds >= 60 else f'{seconds:.0f} s'
 
 def bench_markdown(result:dict) -> str:
-    "A `time_lab` result as Markdown: what it ran on, and a row per engine and precision."
-    d, approaches = result['device'], [a for a in ('base', 'frozen', 'scratch', 'finetuned', 'reference')
-                                       if any(a in r['approaches'] for r in result['rows'])]
+    "A `time_lab` result as Markdown: what it ran on; per engine and precision, the times, then the accuracies."
+    d = result['device']
+    approaches = [a for a in ('base', 'frozen', 'scratch', 'finetuned', 'reference') if any(a in r['approaches'] for r in result['rows'])]
+    def cells(r, show): return ' | '.join(show(r['approaches'][a]) if a in r['approaches'] else '' for a in approaches)
     lines = [f"Run {result['date']} on {d['kind']} {d['name']} ({d['cores']} cores), TensorFlow {d['tensorflow']}; "
              f"data: {result['data']}; seeds {result['seeds']}. Each row is one `transfer-mnist run` with that "
-             "`--engine` and `--precision`, timed from start to end; each approach shows its mean test accuracy "
-             "and median training seconds.", '',
-             '| engine | precision | wall time | ' + ' | '.join(approaches) + ' | frozen / scratch time |',
+             "`--engine` and `--precision`, timed from start to end.", '',
+             "Wall time, and each approach's median training seconds:", '',
+             '| engine | precision | wall time | ' + ' | '.join(approaches) + ' | frozen / scratch |',
              '|---|---|---:|' + '---:|' * len(approaches) + '---:|']
     for r in result['rows']:
-        cells = [f"{r['approaches'][a]['test_accuracy_mean']:.2%}, {r['approaches'][a]['train_seconds_median']:.1f} s"
-                 if a in r['approaches'] else '' for a in approaches]
         ratio = '' if r['frozen_vs_scratch'] is None else f"{r['frozen_vs_scratch']:.2f}"
-        lines.append(f"| {r['engine']} | {r['precision']} | {_minutes(r['wall_seconds'])} | " + ' | '.join(cells) + f' | {ratio} |')
+        lines.append(f"| {r['engine']} | {r['precision']} | {_minutes(r['wall_seconds'])} | "
+                     + cells(r, lambda v: f"{v['train_seconds_median']:.1f}") + f' | {ratio} |')
+    lines += ['', 'Mean test accuracy over the seeds:', '', '| engine | precision | ' + ' | '.join(approaches) + ' |',
+              '|---|---|' + '---:|' * len(approaches)]
+    lines += [f"| {r['engine']} | {r['precision']} | " + cells(r, lambda v: f"{v['test_accuracy_mean']:.2%}") + ' |'
+              for r in result['rows']]
     lines += ['', f"By the operation count, a frozen step of the seed's network does {result['frozen_work_vs_scratch']:.2f} "
                   "of an end-to-end step's work."]
     return '\n'.join(lines)
