@@ -22,7 +22,9 @@ def run_one(path: Path):
     import os
     from execnb.shell import CaptureShell
     os.chdir(path.parent)  # as nbdev_test does: relative paths in a notebook start from its folder
-    shell = CaptureShell()
+    # figures as plain PNGs at the size they are drawn (a page's width), not execnb's default of twice that
+    # ('retina'): the pages look the same, and the notebooks weigh a third
+    shell = CaptureShell(mpl_format='png')
     try: shell.execute(path, path, exc_stop=True, preproc=_skip)
     except Exception:
         sys.stderr.write(shell.prettytb(fname=path) + '\n')

@@ -71,6 +71,9 @@ def check_model_file(path) -> Path:
         raise ModelFileError(f'{path} is not a .keras file (a zip archive written by Keras): it may be truncated or '
                              'something else under that name. Save the model again with save_cnn.')
     with zipfile.ZipFile(path) as z:
+        if not {'config.json', 'metadata.json'} <= set(z.namelist()):
+            raise ModelFileError(f"{path} is a zip archive but not a .keras model: it lacks config.json or metadata.json "
+                                 f"(it holds {sorted(z.namelist())[:5]}).")
         for info in z.infolist():
             if info.filename not in MEMBER_LIMITS:
                 where = 'points outside the archive' if '..' in info.filename or info.filename.startswith('/') else 'is not part of a model'
@@ -79,9 +82,6 @@ def check_model_file(path) -> Path:
             if info.file_size > MEMBER_LIMITS[info.filename]:
                 raise ModelFileError(f'{path}: its member {info.filename} declares {info.file_size:,} bytes, far more than a '
                                      f'model of ours needs ({MEMBER_LIMITS[info.filename]:,} at most): refused.')
-        if not {'config.json', 'metadata.json'} <= set(z.namelist()):
-            raise ModelFileError(f"{path} is a zip archive but not a .keras model: it lacks config.json or metadata.json "
-                                 f"(it holds {sorted(z.namelist())[:5]}).")
         bad = z.testzip()
         if bad: raise ModelFileError(f'{path} is damaged: the member {bad} fails its checksum. Save the model again.')
         with z.open('config.json') as f: raw = f.read(MEMBER_LIMITS['config.json'] + 1)
