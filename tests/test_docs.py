@@ -349,7 +349,7 @@ def test_the_check_notices_what_a_reader_would(built, browser, tmp_path):
     lab = lab[:table.start()] + '<p>| group | trainable | frozen | |—|—:|—:| | features | 9,568 | 0 |</p>' + lab[table.end():]
     lab = lab.replace('# YOUR CODE HERE', '### BEGIN SOLUTION', 1)
     figure = re.search(r'<img [^>]*src="_images/[^"]+"[^>]*>', lab)[0]
-    lab = lab.replace(figure, figure.replace('<img ', '<img style="height: 100px" '), 1)
+    lab = lab.replace(figure, figure.replace('<img ', '<img style="width: 100%; height: 100px" '), 1)
     lab = lab.replace('</head>', '<style>div.cell_input pre { white-space: pre !important; }</style></head>', 1)
     lab = lab.replace('<table class="table">', '<table class="table" style="min-width: 1500px">', 1)
     lab_path.write_text(lab)
