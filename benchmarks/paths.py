@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from transfer_mnist.bench import describe_device, layer_costs, step_flops, write_bench
+from transfer_mnist.bench import describe_device, layer_costs, layer_step_flops, step_flops, write_bench
 from transfer_mnist.data import import_keras
 
 keras = import_keras()
