@@ -19,7 +19,7 @@ for key in 'version description keywords author author_email'.split():
 licenses = {'apache2': 'Apache-2.0'}  # SPDX expressions
 statuses = ['1 - Planning', '2 - Pre-Alpha', '3 - Alpha', '4 - Beta', '5 - Production/Stable',
             '6 - Mature', '7 - Inactive']
-py_versions = '3.10 3.11 3.12 3.13'.split()
+py_versions = '3.11 3.12 3.13'.split()
 
 min_python = cfg['min_python']
 requirements = cfg.get('requirements', '').split()
@@ -42,11 +42,11 @@ setuptools.setup(
     author=cfg['author'],
     author_email=cfg['author_email'],
     keywords=cfg['keywords'],
-    # The MNIST sample and its licence note ship inside the package (see transfer_mnist/sample/),
+    # MNIST's four files and their licence note ship inside the package (see transfer_mnist/mnist/),
     # and so do the student notebooks (made from the lessons by tools/make_exercises.py): their folders
     # are data-only packages, declared as such so that setuptools installs them without a warning.
-    packages=setuptools.find_namespace_packages(include=['transfer_mnist', 'transfer_mnist.sample', 'transfer_mnist.student']),
-    package_data={'transfer_mnist.sample': ['*.npz', '*.md'], 'transfer_mnist.student': ['*.ipynb']},
+    packages=setuptools.find_namespace_packages(include=['transfer_mnist', 'transfer_mnist.mnist', 'transfer_mnist.student']),
+    package_data={'transfer_mnist.mnist': ['*.gz', '*.md'], 'transfer_mnist.student': ['*.ipynb']},
     include_package_data=True,
     install_requires=requirements,
     extras_require={'dev': dev_requirements},

@@ -219,7 +219,7 @@ def _in_child(spec:dict) -> dict:
 def _child(spec):
     import resource
     from transfer_mnist.data import load_mnist
-    data = load_mnist('sample' if spec['data'] == 'sample' else None if spec['data'] in ('auto', 'full') else spec['data'])
+    data = load_mnist('sample' if spec['data'] == 'sample' else None if spec['data'] == 'auto' else spec['data'])
     row = measure_path(spec['path'], spec['arch'], spec['precision'], data, epochs=spec['epochs'])
     # the process's peak resident memory so far: the path's alone (Linux reports KiB)
     row['peak_memory_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -284,7 +284,7 @@ def _ratios(rows, matmul):
                 out[f'{arch}/{low}']['accuracy_change_vs_float32'] = e2e[low]['test_accuracy'] - e2e['float32']['test_accuracy']
     return out
 
-def run_bench(data:str='auto', # 'auto', 'full', 'sample' or a path, as for `transfer-mnist run`
+def run_bench(data:str='auto', # 'auto', 'sample' or a path, as for `transfer-mnist run`
               quick:bool=False, # a check that it works: the sample, one timed epoch, float32, no run share
               precisions:list=None, # default: float32 and the device's low precision (bfloat16 on CPUs with it)
               archs=('seed', 'pooled'),

@@ -1,6 +1,6 @@
 """End to end: `transfer-mnist bench --quick`, the benchmark's check mode, as CI runs it.
 
-It times the lab's experiment with both engines on the shipped sample, one seed, float32; the times
+It times the lab's experiment with both engines on the sample, one seed, float32; the times
 are not judged here (a timing gate on a noisy machine tells nothing), only that each run ran, was
 timed and reported, and that the JSON holds what the table shows and no path of this machine.
 """
@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from test_cli import run
+from test_cli import SAMPLE_LABEL, run
 
 
 def test_quick_bench_times_both_engines_and_writes_json(tmp_path):
@@ -17,7 +17,7 @@ def test_quick_bench_times_both_engines_and_writes_json(tmp_path):
     assert r.returncode == 0, r.stderr
     text = out.read_text()
     result = json.loads(text)
-    assert result['data'] == 'the shipped sample' and result['seeds'] == '0'
+    assert result['data'] == SAMPLE_LABEL and result['seeds'] == '0'
     assert str(tmp_path) not in text and result['device']['kind'] in ('CPU', 'GPU')
     assert [(row['engine'], row['precision']) for row in result['rows']] == [('keras', 'float32'), ('fast', 'float32')]
     for row in result['rows']:

@@ -2,7 +2,7 @@
 
 The notebooks test the library and call `main()` in-process; these run the console script as a
 user would, including on a machine with no network and no local MNIST. "No network" is made
-real and local: the download goes through a proxy address on loopback where nothing listens.
+real and local: any download would go through a proxy address on loopback where nothing listens.
 """
 import json
 import os
@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 COMMAND = Path(sys.executable).parent/'transfer-mnist'
+SAMPLE_LABEL = "the sample: 1,000 training and 500 test images of each digit, cut from MNIST's 70,000"  # as a report names it
 
 
 def run(*args, env_update=None, drop=(), cwd=None):
@@ -31,29 +32,27 @@ def offline(tmp_path):
                 drop=('TRANSFER_MNIST_DATA', 'no_proxy', 'NO_PROXY'))
 
 
-def test_offline_default_runs_on_the_sample_and_says_so(tmp_path, offline):
+def test_offline_default_runs_on_the_shipped_full_mnist(tmp_path, offline):
+    "With no network and no TRANSFER_MNIST_DATA, the default run is full MNIST, from the copy in the package."
     out = tmp_path/'out'
     r = run('run', '--seeds', '0', '--approaches', 'frozen', '--output', str(out), **offline)
     assert r.returncode == 0, r.stderr
-    assert 'warning: Full MNIST is not available' in r.stderr
-    assert 'Running on the shipped sample instead' in r.stderr
-    assert 'Point the environment variable TRANSFER_MNIST_DATA' in r.stderr
-    assert 'data: sample: full MNIST was not available' in r.stdout
+    assert 'data: full MNIST (the copy shipped with transfer_mnist)' in r.stdout.splitlines()
+    assert 'warning' not in r.stderr, r.stderr
     report = json.loads((out/'report.json').read_text())
-    assert report['data'] == 'the shipped sample (full MNIST was not available)'
-    assert [(r['approach'], r['n_train']) for r in report['runs']] == [('base', 2500), ('frozen', 2500)]
+    assert report['data'] == 'full MNIST'
+    assert [(r['approach'], r['n_train']) for r in report['runs']] == [('base', 30596), ('frozen', 29404)]
     assert report['summary']['frozen']['trainable_params'] == 2_360_714
-    assert (out/'report.md').read_text().startswith('# transfer_mnist report\n\nData: the shipped sample (full MNIST')
+    assert (out/'report.md').read_text().startswith('# transfer_mnist report\n\nData: full MNIST\n')
 
 
-def test_offline_full_fails_with_one_clear_line(offline):
-    r = run('run', '--data', 'full', **offline)
+def test_a_data_variable_that_names_nothing_fails_with_one_line(tmp_path, offline):
+    missing = tmp_path/'no-mnist-here'
+    r = run('run', env_update={**offline['env_update'], 'TRANSFER_MNIST_DATA': str(missing)}, drop=offline['drop'])
     assert r.returncode == 1
     lines = r.stderr.strip().splitlines()
-    assert lines[-1].startswith('transfer-mnist: error: Full MNIST is not available')
-    assert 'TRANSFER_MNIST_DATA' in lines[-1]
-    assert 'Traceback' not in r.stderr
-    assert 'data:' not in r.stdout  # nothing ran
+    assert lines[-1].startswith(f"transfer-mnist: error: MNIST source not found: '{missing}' (named by $TRANSFER_MNIST_DATA)"), lines
+    assert 'Traceback' not in r.stderr and 'data:' not in r.stdout  # nothing ran
 
 
 @pytest.mark.parametrize('args, message', [
@@ -73,7 +72,7 @@ def test_wrong_arguments_exit_2_with_one_line(args, message):
 @pytest.mark.skipif(not os.environ.get('TRANSFER_MNIST_DATA'), reason='needs full MNIST in TRANSFER_MNIST_DATA')
 def test_full_mnist_default_run_reaches_the_seed_accuracy(tmp_path):
     "The README's main command with its defaults, on full MNIST: every approach, three seeds."
-    r = run('run', '--data', 'full', '--output', str(tmp_path))
+    r = run('run', '--output', str(tmp_path))
     assert r.returncode == 0, r.stderr
     report = json.loads((tmp_path/'report.json').read_text())
     assert report['data'] == 'full MNIST'  # not the folder it came from: a report may be published

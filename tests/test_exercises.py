@@ -43,7 +43,8 @@ def test_the_wheel_ships_the_student_notebooks(tmp_path):
                     '--wheel-dir', str(tmp_path/'dist'), str(root)], check=True, timeout=300)
     wheel, = (tmp_path/'dist').glob('transfer_mnist-*.whl')
     names = zipfile.ZipFile(wheel).namelist()
-    assert f'transfer_mnist/student/{LAB}' in names and 'transfer_mnist/sample/mnist_sample.npz' in names, names
+    assert wheel.stat().st_size < 12_500_000, wheel.stat().st_size  # MNIST's 11.4 MB and the package
+    assert f'transfer_mnist/student/{LAB}' in names and 'transfer_mnist/mnist/train-images-idx3-ubyte.gz' in names and 'transfer_mnist/mnist/README.md' in names, names
     subprocess.run([sys.executable, '-m', 'pip', 'install', '--quiet', '--no-deps', '--target', str(tmp_path/'site'),
                     str(wheel)], check=True, timeout=300)
     code = ("import sys, transfer_mnist; from transfer_mnist.cli import main; print(transfer_mnist.__file__); "

@@ -227,10 +227,10 @@ def test_only_mnists_own_files_are_called_full_mnist(tmp_path):
     "A folder of other data in MNIST's IDX format loads, but the log and the report name it by its folder."
     from transfer_mnist.cli import choose_data
     from transfer_mnist.data import is_mnist
-    folder = write_folder(tmp_path/'other')  # the shipped sample, written as IDX files: MNIST's format, not its files
+    folder = write_folder(tmp_path/'other')  # the sample, written as IDX files: MNIST's format, not its files
     data, described = choose_data(str(folder))
     assert not is_mnist(data) and 'full MNIST' not in described, described
     assert described.startswith(f'the data in {folder}') and 'checksums differ' in described, described
     if os.environ.get('TRANSFER_MNIST_DATA'):
-        data, described = choose_data('full')
+        data, described = choose_data('auto')
         assert is_mnist(data) and described.startswith('full MNIST from'), described

@@ -9,7 +9,7 @@ import json
 import signal
 import subprocess
 
-from test_cli import COMMAND, run
+from test_cli import SAMPLE_LABEL, COMMAND, run
 
 FILES = ['baseA-seed0.keras', 'baseB-seed0.keras', 'data_efficiency.png', 'study.json', 'study.md', 'transferability.png']
 JOBS = 2 + 3 * 4 + 2 * 3  # the bases; AnB, AnB+, BnB, BnB+ at 3 cuts; scratch, frozen, fine-tuned at 2 subset sizes
@@ -24,8 +24,8 @@ def test_quick_study_then_interrupted_and_resumed(tmp_path):
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in whole.iterdir()) == FILES
     study = json.loads((whole/'study.json').read_text())
-    assert study['data'] == 'the shipped sample' and study['interrupted'] is False and study['not_run'] == []
-    assert len(study['runs']) == JOBS and study['settings']['sizes'] == [10, 100, 2500]
+    assert study['data'] == SAMPLE_LABEL and study['interrupted'] is False and study['not_run'] == []
+    assert len(study['runs']) == JOBS and study['settings']['sizes'] == [10, 100, 5000]
     assert set(study['transferability']) == {'baseB', 'AnB', 'AnB+', 'BnB', 'BnB+'}
     assert set(study['efficiency']) == {'scratch', 'frozen', 'finetuned'}
     assert str(tmp_path) not in (whole/'study.json').read_text()  # no path of this machine in a publishable result

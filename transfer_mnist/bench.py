@@ -109,11 +109,13 @@ def lab_run(engine:str='fast', # the run's --engine: 'fast' or 'keras'
             precision:str='float32', # the run's --precision
             data:str='auto', # the run's --data
             seeds:str='0,1,2', # the run's --seeds
+            epochs:int=None, # the run's --epochs (None: its default)
            ) -> dict:
     "Time one `transfer-mnist run` in a new process; return its wall time and, from its report, each approach's numbers."
     with tempfile.TemporaryDirectory() as folder:
         command = [sys.executable, '-c', 'import sys; from transfer_mnist.cli import main; sys.exit(main())', 'run',
                    '--data', data, '--engine', engine, '--precision', precision, '--seeds', seeds, '--output', folder]
+        if epochs: command += ['--epochs', str(epochs)]
         start = time.perf_counter()
         proc = subprocess.run(command, capture_output=True, text=True, env={**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '3'})
         wall = time.perf_counter() - start
@@ -127,10 +129,11 @@ def lab_run(engine:str='fast', # the run's --engine: 'fast' or 'keras'
     return dict(engine=engine, precision=precision, wall_seconds=wall, approaches=approaches, frozen_vs_scratch=ratio)
 
 # %% ../nbs/08_bench.ipynb #8230db3b
-def time_lab(data:str='auto', # as for `transfer-mnist run`: 'auto', 'full', 'sample' or a path
+def time_lab(data:str='auto', # as for `transfer-mnist run`: 'auto', 'sample' or a path
              engines=('keras', 'fast'), # the engines to time
              precisions:list=None, # default: float32, and the low precision 'auto' picks on this device, if any
              seeds:str='0,1,2', # the runs' --seeds
+             epochs:int=None, # the runs' --epochs (None: run's default)
              data_label:str=None, # how the result names the data (default: `data`); keep paths of your machine out
              log=print, # called with each line of progress
             ) -> dict:
@@ -147,11 +150,11 @@ def time_lab(data:str='auto', # as for `transfer-mnist run`: 'auto', 'full', 'sa
     rows = []
     for precision in precisions:
         for engine in engines:
-            rows.append(lab_run(engine, precision, data, seeds))
+            rows.append(lab_run(engine, precision, data, seeds, epochs))
             log(f"transfer-mnist run --engine {engine} --precision {precision}: {rows[-1]['wall_seconds']:.0f} s")
     work = step_flops(freeze(build_cnn(seed=0), 'features'))['training'] / step_flops(build_cnn(seed=0))['training']
     return dict(date=datetime.now(timezone.utc).isoformat(timespec='seconds'), device=device, data=data_label or data,
-                seeds=seeds, frozen_work_vs_scratch=work, rows=rows)
+                seeds=seeds, epochs=epochs, frozen_work_vs_scratch=work, rows=rows)
 
 # %% ../nbs/08_bench.ipynb #616f36fb
 def _minutes(seconds): return f'{seconds / 60:.1f} min' if seconds >= 60 else f'{seconds:.0f} s'
@@ -162,7 +165,7 @@ def bench_markdown(result:dict) -> str:
     approaches = [a for a in ('base', 'frozen', 'scratch', 'finetuned', 'reference') if any(a in r['approaches'] for r in result['rows'])]
     def cells(r, show): return ' | '.join(show(r['approaches'][a]) if a in r['approaches'] else '' for a in approaches)
     lines = [f"Run {result['date']} on {d['kind']} {d['name']} ({d['cores']} cores), TensorFlow {d['tensorflow']}; "
-             f"data: {result['data']}; seeds {result['seeds']}. Each row is one `transfer-mnist run` with that "
+             f"data: {result['data']}; seeds {result['seeds']}{'; %d epoch(s)' % result['epochs'] if result.get('epochs') else ''}. Each row is one `transfer-mnist run` with that "
              "`--engine` and `--precision`, timed from start to end.", '',
              "Wall time, and each approach's median training seconds:", '',
              '| engine | precision | wall time | ' + ' | '.join(approaches) + ' | frozen / scratch |',

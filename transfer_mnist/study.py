@@ -206,7 +206,7 @@ def _full(job, settings) -> int: return settings['n_train_a'] if job['variant'] 
 def _base_path(folder, job) -> Path: return Path(folder)/f"{job['variant']}-seed{job['seed']}.keras"
 
 # %% ../nbs/09_study.ipynb #4f5a1669
-def _run_job(job, study, task_a, task_b, folder, compiled=None) -> dict:
+def _run_job(job, study, task_a, task_b, folder, compiled=None, callbacks=None) -> dict:
     "Train and test one job of the study; return its row. A base trained on all its task's images is kept for the transfers."
     s, t0 = study.settings, time.perf_counter()
     variant, seed, n = job['variant'], job['seed'], job['n']
@@ -230,7 +230,7 @@ def _run_job(job, study, task_a, task_b, folder, compiled=None) -> dict:
     cached = (engine == 'fast' and frozen and not model.get_layer('features').trainable_weights
               and use_cache(s['cache'], model, len(y), epochs))  # the features group frozen whole, and caching pays
     result = train_with(engine, model, (x, y), test, epochs=epochs, batch_size=batch, seed=seed, cache_features=cached,
-                        validate=False, compiled_models=compiled)
+                        validate=False, compiled_models=compiled, callbacks=callbacks)
     if variant in ('baseA', 'baseB') and full:
         study.bases[(variant, seed)] = model
         if folder is not None: save_cnn(model, _base_path(folder, job))
@@ -294,7 +294,8 @@ def run_study(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist retur
     start, compiled = time.perf_counter(), CompiledModels() if reuse and engine == 'fast' else None
     try:
         for job in todo:
-            row = _run_job(job, study, task_a, task_b, folder, compiled)
+            steps = [log.training(_key(job))] if hasattr(log, 'training') else []  # a Progress shows each training's steps
+            row = _run_job(job, study, task_a, task_b, folder, compiled, steps)
             study.runs.append(row)
             if folder is not None: _save_study(study, folder)
             elapsed = time.perf_counter() - start

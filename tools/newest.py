@@ -1,0 +1,55 @@
+"""Run the library notebooks' fast tests on the newest versions that settings.ini allows, and report at a glance.
+
+    tools/dev newest    # makes .venv-newest with `uv pip install --upgrade -e .[dev]`, then runs this
+
+A course installs from requirements-lock.txt, so an upstream release cannot break a class in the middle of
+a term. This check shows such a release before the lock is refreshed: it lists what is newer than the lock
+and whether the tests still pass with it. It reports and exits 0 either way (CI must not fail on someone
+else's release); the word to look for is the first line's PASSED or FAILED.
+
+It runs the fast tests of the library's notebooks (nbs/0*.ipynb) on the sample, not the lessons, which
+take longest: CI runs those on the lock.
+"""
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def pins(text: str) -> dict:
+    "name -> set of versions, from pip's `name==version` lines (a universal lock may pin two, by marker)."
+    out = {}
+    for name, version in re.findall(r'^([A-Za-z0-9._-]+)==([^\s;]+)', text, re.M):
+        out.setdefault(re.sub(r'[-_.]+', '-', name).lower(), set()).add(version)
+    return out
+
+
+def main(venv: Path, lock: Path) -> int:
+    locked = pins(lock.read_text())
+    frozen = subprocess.run([str(venv/'bin'/'uv'), 'pip', 'freeze'], capture_output=True, text=True,
+                            env={**os.environ, 'VIRTUAL_ENV': str(venv)}, check=True).stdout
+    newest = pins(frozen)
+    changed = [f'{name} {"/".join(sorted(locked[name]))} -> {version}' for name, versions in sorted(newest.items())
+               for version in versions if name in locked and version not in locked[name]]
+    notebooks = sorted(Path('nbs').glob('0*.ipynb'))
+    start = time.perf_counter()
+    run = subprocess.run([str(venv/'bin'/'nbdev_test'), '--path', 'nbs', '--file_glob', '0*.ipynb'], capture_output=True,
+                         text=True, env={**os.environ, 'TRANSFER_MNIST_DATA': 'sample'})
+    seconds = time.perf_counter() - start
+    verdict = 'PASSED' if run.returncode == 0 else 'FAILED'
+    print(f'==== newest versions check: {verdict}: the fast tests of {len(notebooks)} library notebooks, on the sample, '
+          f'in {seconds:.0f} s ====')
+    print('newer than the lock: ' + (', '.join(changed) if changed else 'nothing (the newest versions are the lock\'s)'))
+    if run.returncode:
+        print('what failed (the end of nbdev_test\'s output):')
+        print('\n'.join((run.stdout + run.stderr).strip().splitlines()[-40:]))
+        print('The lock still works: a course keeps installing it. Fix the code for the new release, or bound the '
+              'requirement in settings.ini, then run tools/dev lock.')
+    print('(this check reports; it never fails the run)')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2])))
