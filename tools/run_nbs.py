@@ -6,6 +6,10 @@ Uses execnb, the engine nbdev_test uses, so cells run as under the tests, except
 for tests (such as `#| slow`) run too: the saved outputs come from the full run. Cells marked
 `#| eval: false` are skipped. Each notebook runs in its own process (a fresh kernel) from nbs/;
 set TRANSFER_MNIST_DATA to an absolute path for the full-MNIST cells. Run nbdev_clean afterwards.
+
+execnb appends a display's updates as new outputs, where Jupyter replaces them: run the notebooks that show
+live progress (`Progress`: 04, 09, 10, 11, 12, 13) with `jupyter nbconvert --to notebook --execute --inplace`
+instead, or they would keep every update.
 """
 import subprocess
 import sys

@@ -268,7 +268,10 @@ class Progress:
         if self.bar is None or self.bar[0] != (label, epoch):  # a new epoch: its own bar, after a line naming it
             print(f'    {label}: epoch {epoch}/{epochs}', flush=True)
             self.bar = ((label, epoch), keras.utils.Progbar(steps or None, unit_name='step'))
-        self.bar[1].update(step, finalize=bool(steps) and step >= steps)
+        if self.bar[1] is None: return  # this epoch's bar is complete
+        done = bool(steps) and step >= steps
+        self.bar[1].update(step, finalize=done)
+        if done: self.bar = (self.bar[0], None)
 
     def text(self) -> str:
         "What a notebook shows: the time so far and the latest line; the training under way, if any."
@@ -324,7 +327,8 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
     def progress(approach, seed):  # the callbacks that report a training's progress: its epochs, and its steps if log shows them
         on = f'digits {digits_a} and {digits_b}' if approach == 'reference' else f'digits {digits_b}'
         label = 'base' if approach == 'base' else f'{approach} on {on}'
-        return [_EpochLog(label, epochs, log)] + ([log.training(f'{label}, seed {seed}')] if hasattr(log, 'training') else [])
+        steps = [log.training(f'{label}, seed {seed}')] if hasattr(log, 'training') else []  # its bar ends before the epoch's line
+        return steps + [_EpochLog(label, epochs, log)]
     def record(approach, seed, result, before=None):
         row = dict(approach=approach, **result.summary(), seconds_to_target=result.seconds_to(target_accuracy))
         if before is not None: row.update(_after(before, result, target_accuracy))
