@@ -74,7 +74,7 @@ def test_corrupted_and_cut_gzip(tmp_path):
                        ('gzip file with corrupted bytes', corrupt_gzip(idx_bytes(X)))):
         path = tmp_path/'train-images-idx3-ubyte.gz'
         path.write_bytes(data)
-        with pytest.raises(ValueError, match='could not be read as a gzip file|is truncated') as e:
+        with pytest.raises(ValueError, match='could not be read as a gzip file|is truncated|holds more bytes than its header declares') as e:
             read_idx(path, 'images')
         REJECTED.append((case, str(e.value)))
 
