@@ -43,10 +43,13 @@ setuptools.setup(
     author_email=cfg['author_email'],
     keywords=cfg['keywords'],
     # MNIST's four files and their licence note ship inside the package (see transfer_mnist/mnist/),
-    # and so do the student notebooks (made from the lessons by tools/make_exercises.py): their folders
-    # are data-only packages, declared as such so that setuptools installs them without a warning.
-    packages=setuptools.find_namespace_packages(include=['transfer_mnist', 'transfer_mnist.mnist', 'transfer_mnist.student']),
-    package_data={'transfer_mnist.mnist': ['*.gz', '*.md'], 'transfer_mnist.student': ['*.ipynb']},
+    # and so do the student notebooks (made from the lessons by tools/make_exercises.py) and the numbers
+    # of the lessons' full-MNIST runs (stored by tools/dev outputs, read by a lesson run on the sample):
+    # their folders are data-only packages, declared as such so that setuptools installs them without a warning.
+    packages=setuptools.find_namespace_packages(include=['transfer_mnist', 'transfer_mnist.mnist', 'transfer_mnist.student',
+                                                         'transfer_mnist.lessons']),
+    package_data={'transfer_mnist.mnist': ['*.gz', '*.md'], 'transfer_mnist.student': ['*.ipynb'],
+                  'transfer_mnist.lessons': ['*.json']},
     include_package_data=True,
     install_requires=requirements,
     extras_require={'dev': dev_requirements},

@@ -1,25 +1,24 @@
 """End to end: `transfer-mnist bench --quick`, the benchmark's check mode, as CI runs it.
 
-It times the lab's experiment with both engines on the sample, one seed, float32; the times
+It times the lab's experiment on the sample, one seed, float32, with the fast engine (the benchmark notebook
+times the keras engine's run; the command line notebook checks its wrong arguments, in-process); the times
 are not judged here (a timing gate on a noisy machine tells nothing), only that each run ran, was
 timed and reported, and that the JSON holds what the table shows and no path of this machine.
 """
 import json
 
-import pytest
-
 from test_cli import SAMPLE_LABEL, run
 
 
-def test_quick_bench_times_both_engines_and_writes_json(tmp_path):
+def test_quick_bench_times_the_lab_and_writes_json(tmp_path):
     out = tmp_path/'bench.json'
-    r = run('bench', '--quick', '--output', str(out))
+    r = run('bench', '--quick', '--engine', 'fast', '--output', str(out))
     assert r.returncode == 0, r.stderr
     text = out.read_text()
     result = json.loads(text)
     assert result['data'] == SAMPLE_LABEL and result['seeds'] == '0'
     assert str(tmp_path) not in text and result['device']['kind'] in ('CPU', 'GPU')
-    assert [(row['engine'], row['precision']) for row in result['rows']] == [('keras', 'float32'), ('fast', 'float32')]
+    assert [(row['engine'], row['precision']) for row in result['rows']] == [('fast', 'float32')]
     for row in result['rows']:
         assert sorted(row['approaches']) == ['base', 'finetuned', 'frozen', 'reference', 'scratch'], row
         training = sum(a['train_seconds_median'] for a in row['approaches'].values())
@@ -29,19 +28,3 @@ def test_quick_bench_times_both_engines_and_writes_json(tmp_path):
         assert f"| {row['engine']} | float32 |" in r.stdout
     assert 0.40 < result['frozen_work_vs_scratch'] < 0.46
     assert '| frozen / scratch |' in r.stdout and 'Mean test accuracy' in r.stdout and f'wrote {out}' in r.stdout
-
-
-@pytest.mark.parametrize('args, message', [
-    (['bench', '--precision', 'float8'], "unknown precision 'float8'"),
-    (['bench', '--engine', 'turbo'], "unknown engine 'turbo'"),
-])
-def test_bench_wrong_arguments_stop_at_once(args, message):
-    r = run(*args)
-    assert r.returncode == 2
-    assert message in r.stderr.strip().splitlines()[-1]
-
-
-def test_bench_refuses_a_folder_as_output(tmp_path):
-    r = run('bench', '--quick', '--output', str(tmp_path))
-    assert r.returncode == 2
-    assert 'is a folder' in r.stderr.strip().splitlines()[-1]

@@ -55,33 +55,31 @@ def test_a_data_variable_that_names_nothing_fails_with_one_line(tmp_path, offlin
     assert 'Traceback' not in r.stderr and 'data:' not in r.stdout  # nothing ran
 
 
-@pytest.mark.parametrize('args, message', [
-    (['run', '--epochs', '0'], 'must be at least 1'),
-    (['run', '--arch', 'vgg'], "invalid choice: 'vgg'"),
-    (['run', '--engine', 'quick'], "invalid choice: 'quick' (choose from 'fast', 'keras')"),
-    (['run', '--digits-a', '0-5'], 'overlap in [5]'),
-    (['fly'], "invalid choice: 'fly'"),
-])
-def test_wrong_arguments_exit_2_with_one_line(args, message):
-    r = run(*args)
+def test_wrong_arguments_exit_2_with_one_line():
+    "The console script's exit code and its one line (the command line notebook checks every such argument, in-process)."
+    r = run('run', '--digits-a', '0-5')
     assert r.returncode == 2
-    assert message in r.stderr.strip().splitlines()[-1]
+    assert 'overlap in [5]' in r.stderr.strip().splitlines()[-1]
     assert 'Traceback' not in r.stderr
 
 
-@pytest.mark.skipif(not os.environ.get('TRANSFER_MNIST_DATA'), reason='needs full MNIST in TRANSFER_MNIST_DATA')
-def test_full_mnist_default_run_reaches_the_seed_accuracy(tmp_path):
-    "The README's main command with its defaults, on full MNIST: every approach, three seeds."
-    r = run('run', '--output', str(tmp_path))
+def test_full_mnist_run_reaches_the_seed_accuracy(tmp_path):
+    """The lab on full MNIST, end to end, one seed: the real accuracies (the lessons' full-MNIST runs, three seeds of
+    every approach, are the outputs tier's: tools/dev outputs). Full MNIST from $TRANSFER_MNIST_DATA (CI names
+    ../shared/data/mnist), else the copy shipped with the package."""
+    named = os.environ.get('TRANSFER_MNIST_DATA') if os.environ.get('TRANSFER_MNIST_DATA') != 'sample' else None
+    r = run('run', '--seeds', '0', '--approaches', 'frozen,scratch', '--output', str(tmp_path),
+            drop=() if named else ('TRANSFER_MNIST_DATA',))
     assert r.returncode == 0, r.stderr
     report = json.loads((tmp_path/'report.json').read_text())
     assert report['data'] == 'full MNIST'  # not the folder it came from: a report may be published
-    assert os.environ['TRANSFER_MNIST_DATA'] not in (tmp_path/'report.json').read_text()
+    if named: assert named not in (tmp_path/'report.json').read_text()
     assert report['settings']['n_train_a'] == 30596 and report['settings']['n_train_b'] == 29404
     s = report['summary']
-    assert set(s) == {'base', 'frozen', 'scratch', 'finetuned', 'reference'} and s['frozen']['seeds'] == 3
-    assert s['base']['test_accuracy_mean'] >= 0.99, s['base']
-    assert s['frozen']['test_accuracy_mean'] >= 0.98, s['frozen']
+    assert list(s) == ['base', 'frozen', 'scratch'] and s['frozen']['seeds'] == 1
+    # one seed of the lab's 99.14% and 98.21%: within the spread the lessons' three seeds show
+    assert s['base']['test_accuracy_mean'] >= 0.985, s['base']
+    assert s['frozen']['test_accuracy_mean'] >= 0.975 and s['scratch']['test_accuracy_mean'] >= 0.975, s
     for approach in s.values():
         assert approach['trainable_params'] > 0 and approach['samples_per_second_median'] > 0
     print(r.stdout)

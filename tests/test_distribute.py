@@ -1,13 +1,12 @@
 """The lab's transfer step under tf.distribute.MirroredStrategy on two logical CPU devices, with either engine:
 plain Keras in the strategy's scope, and the fast engine's `strategy=`. Each must match its single-device accuracy
 within 0.5 points. Logical devices are set before TensorFlow starts, so the
-training runs in a fresh process. Needs full MNIST (TRANSFER_MNIST_DATA); CI has it."""
+training runs in a fresh process. On the sample: the two replicas' sums in another order are what is tested,
+and a sixth of the images is enough to show them (one epoch, 40 steps)."""
 import json
-import os
 import subprocess
 import sys
 
-import pytest
 
 SCRIPT = """
 import json
@@ -20,7 +19,7 @@ from transfer_mnist.freeze import freeze
 from transfer_mnist.fast import train_fast
 from transfer_mnist.train import train_cnn
 
-task_a, task_b = transfer_split(load_mnist())
+task_a, task_b = transfer_split(load_mnist('sample'))
 base = build_cnn(seed=0)
 train_cnn(base, *task_a, epochs=1, seed=0)
 single = train_fast(freeze(copy_cnn(base), 'features'), *task_b, epochs=1, seed=0)
@@ -42,7 +41,6 @@ print(json.dumps(dict(replicas=strategy.num_replicas_in_sync, single=single.test
 """
 
 
-@pytest.mark.skipif(not os.environ.get('TRANSFER_MNIST_DATA'), reason='needs full MNIST in TRANSFER_MNIST_DATA')
 def test_mirrored_transfer_matches_one_device():
     run = subprocess.run([sys.executable, '-c', SCRIPT], capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]

@@ -223,7 +223,7 @@ def test_every_network_of_ours_still_loads(tmp_path):
     load_cnn(save_cnn(plain, tmp_path/'plain.keras'))
 
 
-def test_only_mnists_own_files_are_called_full_mnist(tmp_path):
+def test_only_mnists_own_files_are_called_full_mnist(tmp_path, monkeypatch):
     "A folder of other data in MNIST's IDX format loads, but the log and the report name it by its folder."
     from transfer_mnist.cli import choose_data
     from transfer_mnist.data import is_mnist
@@ -231,6 +231,12 @@ def test_only_mnists_own_files_are_called_full_mnist(tmp_path):
     data, described = choose_data(str(folder))
     assert not is_mnist(data) and 'full MNIST' not in described, described
     assert described.startswith(f'the data in {folder}') and 'checksums differ' in described, described
-    if os.environ.get('TRANSFER_MNIST_DATA'):
-        data, described = choose_data('auto')
-        assert is_mnist(data) and described.startswith('full MNIST from'), described
+    # MNIST's own files are full MNIST, named by $TRANSFER_MNIST_DATA (CI's ../shared copy) or shipped in the package
+    from transfer_mnist.data import mnist_path
+    named = os.environ.get('TRANSFER_MNIST_DATA')
+    monkeypatch.setenv('TRANSFER_MNIST_DATA', named if named and named != 'sample' else str(mnist_path()))
+    data, described = choose_data('auto')
+    assert is_mnist(data) and described.startswith('full MNIST from'), described
+    monkeypatch.delenv('TRANSFER_MNIST_DATA')
+    data, described = choose_data('auto')
+    assert is_mnist(data) and described == 'full MNIST (the copy shipped with transfer_mnist)', described
