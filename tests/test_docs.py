@@ -126,19 +126,21 @@ def serve(folder: Path):
     return proc, f'http://127.0.0.1:{port}'
 
 
-def build(*args) -> Path:
+@pytest.fixture(scope='module')
+def sites() -> dict:
+    "Both sites, built once for all the tests here (one process: nbdev processes the notebooks once for the two)."
     start = time.perf_counter()
-    subprocess.run([sys.executable, str(root/'tools'/'build_docs.py'), *args], check=True, cwd=root)
-    print(f'site {" ".join(args)} built in {time.perf_counter() - start:.0f} s')
-    return build_dir/('instructors' if '--solutions' in args else 'html')
+    subprocess.run([sys.executable, str(root/'tools'/'build_docs.py'), '--both'], check=True, cwd=root)
+    print(f'both sites built in {time.perf_counter() - start:.0f} s')
+    return dict(public=build_dir/'html', instructors=build_dir/'instructors')
 
 
 @pytest.fixture(scope='module')
-def built(): return build()
+def built(sites): return sites['public']
 
 
 @pytest.fixture(scope='module')
-def instructors(built): return build('--solutions')
+def instructors(sites): return sites['instructors']
 
 
 # What a reader sees on a page, read by the browser once the page (and MathJax) has finished.

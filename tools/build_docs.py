@@ -2,6 +2,7 @@
 
     .venv/bin/python tools/build_docs.py              # the public site, into docs/_build/html
     .venv/bin/python tools/build_docs.py --solutions  # the instructors' site, into docs/_build/instructors
+    .venv/bin/python tools/build_docs.py --both       # both, processing the notebooks once (the docs tests do)
 
 The public site is the one students read: the exercises' solutions and hidden tests are left out of it
 (nbgrader's own ClearSolutions and ClearHiddenTests, as in the student notebooks), while every output
@@ -20,6 +21,7 @@ public web.
 """
 import argparse
 import configparser
+import functools
 import importlib
 import re
 import shutil
@@ -138,12 +140,18 @@ def api_page() -> str:
     return '\n'.join(text)
 
 
+@functools.cache
+def processed() -> Path:
+    "nbdev's processing of the notebooks, into _proc/: once a process, as both sites start from it."
+    from nbdev.serve import proc_nbs
+    shutil.rmtree(root/'_proc', ignore_errors=True)
+    return proc_nbs(n_workers=0)
+
+
 def build(solutions: bool = False) -> Path:
     "Build the public site, or with `solutions` the instructors' one; returns its folder."
-    from nbdev.serve import proc_nbs
     src, out = root/'docs'/'_src'/BUILDS[solutions], root/'docs'/'_build'/BUILDS[solutions]
-    shutil.rmtree(root/'_proc', ignore_errors=True)
-    proc = proc_nbs(n_workers=0)
+    proc = processed()
     shutil.rmtree(src, ignore_errors=True); src.mkdir(parents=True)
     order = sorted(p for p in (root/'nbs').glob('*.ipynb'))
     toc, extra = [], src/'_extra'  # html_extra_path: copied into the site as they are
@@ -169,7 +177,10 @@ def build(solutions: bool = False) -> Path:
 
 if __name__ == '__main__':
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--solutions', action='store_true',
-                        help="the instructors' site, with the exercises' solutions and hidden tests (docs/_build/instructors)")
-    site = build(parser.parse_args().solutions)
-    print(f'site written to {site.relative_to(root)}/index.html')
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument('--solutions', action='store_true',
+                       help="the instructors' site, with the exercises' solutions and hidden tests (docs/_build/instructors)")
+    which.add_argument('--both', action='store_true', help="the public site, then the instructors' (the notebooks processed once)")
+    args = parser.parse_args()
+    for solutions in ((False, True) if args.both else (args.solutions,)):
+        print(f'site written to {build(solutions).relative_to(root)}/index.html')

@@ -126,22 +126,25 @@ def record(nb, library: list, md5s: list, seconds: float) -> dict:
                 date=datetime.date.today().isoformat())
 
 
+def shown(path: Path) -> str: return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
 def rerun(paths: list) -> int:
     from transfer_mnist.experiment import RECORD_ENV
     from nbclient.exceptions import CellExecutionError
     md5s = full_mnist_source()
     failed = []
     for path in paths:
-        print(f'running {path.relative_to(root)} on full MNIST ...', flush=True)
+        print(f'running {shown(path)} on full MNIST ...', flush=True)
         try: nb, library, seconds = execute(path, RECORD_ENV)
         except CellExecutionError as e:
-            print(f'FAILED: {path.relative_to(root)} (its stored outputs are unchanged):\n{e}', flush=True)
+            print(f'FAILED: {shown(path)} (its stored outputs are unchanged):\n{e}', flush=True)
             failed.append(path); continue
         nb.metadata[KEY] = dict(outputs=record(nb, library, md5s, seconds))
         tmp = path.with_name(f'.{path.name}.tmp')
         nbformat.write(nb, tmp); tmp.replace(path)
         subprocess.run([str(Path(sys.executable).parent/'nbdev_clean'), '--fname', str(path)], cwd=root, check=True)
-        print(f'stored {path.relative_to(root)}: {seconds:.0f} s on {processor()}', flush=True)
+        print(f'stored {shown(path)}: {seconds:.0f} s on {processor()}', flush=True)
     if failed: print(f"{len(failed)} notebook(s) failed: {', '.join(p.name for p in failed)}")
     return 1 if failed else 0
 
@@ -171,8 +174,8 @@ def report_stale() -> int:
     bar = '=' * 100
     print(f'{bar}\nSTALE OUTPUTS: {len(stale)} notebook(s) show outputs older than the code they run:')
     for p, why in stale.items():
-        for w in why: print(f'  {p.relative_to(root)}: {w}')
-    print(f"Rerun them on full MNIST and commit what changed:\n  tools/dev outputs {' '.join(str(p.relative_to(root)) for p in stale)}\n{bar}")
+        for w in why: print(f'  {shown(p)}: {w}')
+    print(f"Rerun them on full MNIST and commit what changed:\n  tools/dev outputs {' '.join(shown(p) for p in stale)}\n{bar}")
     return 0
 
 

@@ -264,7 +264,7 @@ def has_exercises(nb) -> bool:
 
 def student_notebook(nb, # a lesson notebook (nbformat NotebookNode) with nbgrader solution markers
                     ): # the student's version: a new notebook
-    "The student's version of a lesson: solutions replaced by stubs, hidden tests removed, outputs cleared."
+    "The student's version of a lesson: solutions replaced by stubs, hidden tests removed, outputs cleared (and their record)."
     import copy
     try: from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions
     except ImportError as e:
@@ -275,6 +275,7 @@ def student_notebook(nb, # a lesson notebook (nbformat NotebookNode) with nbgrad
     for pre in (ClearSolutions(), ClearHiddenTests(), ClearOutput()):
         nb, _ = pre.preprocess(nb, {})
     for cell in nb.cells: cell.metadata.pop('execution', None)
+    nb.metadata.pop('transfer_mnist', None)  # what made the lesson's outputs (tools/dev outputs): they are gone here
     return nb
 
 # %% ../nbs/06_exercises.ipynb #8b68494d
