@@ -53,12 +53,20 @@ def test_a_rerun_stores_outputs_and_what_made_them(tmp_path, full_mnist, capsys)
 
 
 def test_a_failing_notebook_is_left_as_it_was(tmp_path, full_mnist, capsys):
-    path = notebook(tmp_path/'broken.ipynb', 'print("first")', 'raise ValueError("a broken cell")')
+    "Nothing of a failed run is kept: not the notebook's new outputs, nor the numbers its lesson stored before the failure."
+    from transfer_mnist.experiment import LESSONS_DIR
+    stored = LESSONS_DIR/'test-failing-lesson.json'
+    path = notebook(tmp_path/'test-failing-lesson.ipynb', 'print("first")',
+                    "from transfer_mnist.experiment import full_mnist_numbers\n"
+                    "full_mnist_numbers('test-failing-lesson', 'part', dict(accuracy=0.5), full=True)",
+                    'raise ValueError("a broken cell")')
     before = path.read_text()
-    assert outputs.rerun([path]) == 1
-    assert path.read_text() == before and sorted(p.name for p in tmp_path.iterdir()) == ['broken.ipynb']
+    try: assert outputs.rerun([path]) == 1
+    finally: leftover = stored.exists(); stored.unlink(missing_ok=True)
+    assert not leftover, f'{stored} was kept after the run failed'
+    assert path.read_text() == before and sorted(p.name for p in tmp_path.iterdir()) == ['test-failing-lesson.ipynb']
     out = capsys.readouterr().out
-    assert 'FAILED: ' in out and 'a broken cell' in out and '1 notebook(s) failed: broken.ipynb' in out
+    assert 'FAILED: ' in out and 'a broken cell' in out and '1 notebook(s) failed: test-failing-lesson.ipynb' in out
 
 
 def test_wrong_arguments_stop_at_once(tmp_path, capsys):

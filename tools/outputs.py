@@ -28,7 +28,6 @@ import hashlib
 import json
 import os
 import platform
-import re
 import subprocess
 import sys
 import time
@@ -81,7 +80,7 @@ def processor() -> str:
 
 
 def full_mnist_source():
-    "The data the notebooks will load (`load_mnist()`), checked to be MNIST's own files: (its MD5s, how it is named)."
+    "The MD5s of the data the notebooks will load (`load_mnist()`), checked to be MNIST's own files."
     from transfer_mnist.data import DATA_ENV, idx_bytes, is_mnist, load_mnist
     named = os.environ.get(DATA_ENV)
     data = load_mnist()
@@ -130,14 +129,19 @@ def shown(path: Path) -> str: return str(path.relative_to(root)) if path.is_rela
 
 
 def rerun(paths: list) -> int:
-    from transfer_mnist.experiment import RECORD_ENV
+    from transfer_mnist.experiment import LESSONS_DIR, RECORD_ENV
     from nbclient.exceptions import CellExecutionError
     md5s = full_mnist_source()
     failed = []
     for path in paths:
         print(f'running {shown(path)} on full MNIST ...', flush=True)
+        numbers = LESSONS_DIR/f'{path.stem}.json'  # the numbers the lesson stores as it runs (full_mnist_numbers)
+        kept = numbers.read_bytes() if numbers.exists() else None
         try: nb, library, seconds = execute(path, RECORD_ENV)
         except CellExecutionError as e:
+            # the notebook stays as it was, and so do its stored numbers: a failed run changes nothing
+            if kept is None: numbers.unlink(missing_ok=True)
+            else: numbers.write_bytes(kept)
             print(f'FAILED: {shown(path)} (its stored outputs are unchanged):\n{e}', flush=True)
             failed.append(path); continue
         nb.metadata[KEY] = dict(outputs=record(nb, library, md5s, seconds))
