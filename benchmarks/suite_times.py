@@ -24,12 +24,6 @@ root = Path(__file__).resolve().parent.parent
 result_path = Path(__file__).with_name('suite_times.json')
 
 
-def processor() -> str:
-    for line in Path('/proc/cpuinfo').read_text().splitlines():
-        if line.startswith('model name'): return line.split(':', 1)[1].strip()
-    return 'unknown'
-
-
 def fresh_clone(workdir: Path) -> Path:
     (workdir/'shared').symlink_to((root.parent/'shared').resolve())
     subprocess.run(['git', 'clone', '--quiet', str(root), str(workdir/'main')], check=True)
@@ -52,7 +46,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--test', action='store_true', help='time tools/dev test only, not .ci/run')
     args = parser.parse_args()
-    out = dict(date=date.today().isoformat(), processor=processor(), cores=os.cpu_count(), caches='empty', runs={})
+    from transfer_mnist.bench import describe_device
+    out = dict(date=date.today().isoformat(), processor=describe_device()['name'], cores=os.cpu_count(), caches='empty', runs={})
     for name, command in [('tools/dev test', ['tools/dev', 'test'])] + ([] if args.test else [('.ci/run', ['.ci/run'])]):
         with tempfile.TemporaryDirectory() as tmp:
             clone = fresh_clone(Path(tmp))

@@ -16,6 +16,12 @@ needs_chromium = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get
                                     reason="needs Debian's chromium (apt-get install chromium)")
 
 
+def named_full_mnist():
+    "The folder $TRANSFER_MNIST_DATA names for full MNIST (CI names ../shared/data/mnist); None if unset or 'sample'."
+    named = os.environ.get('TRANSFER_MNIST_DATA')
+    return named if named and named != 'sample' else None
+
+
 def free_port() -> int:
     "A free TCP port on the loopback interface."
     with socket.socket() as s:

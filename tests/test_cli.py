@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import named_full_mnist
 
 COMMAND = Path(sys.executable).parent/'transfer-mnist'
 SAMPLE_LABEL = "the sample: 1,000 training and 500 test images of each digit, cut from MNIST's 70,000"  # as a report names it
@@ -54,7 +55,7 @@ def test_full_mnist_offline_run_reaches_the_seed_accuracy(tmp_path, offline):
     and their real accuracies (three seeds of every approach are the lessons' runs, in the outputs tier: tools/dev
     outputs). Full MNIST from $TRANSFER_MNIST_DATA where it names a folder (CI names ../shared/data/mnist), else the
     copy shipped with the package, as a student without a network gets it."""
-    named = os.environ.get('TRANSFER_MNIST_DATA') if os.environ.get('TRANSFER_MNIST_DATA') != 'sample' else None
+    named = named_full_mnist()
     env = dict(env_update={**offline['env_update'], **({'TRANSFER_MNIST_DATA': named} if named else {})},
                drop=tuple(d for d in offline['drop'] if not (named and d == 'TRANSFER_MNIST_DATA')))
     r = run('run', '--seeds', '0', '--approaches', 'frozen,scratch', '--output', str(tmp_path), **env)

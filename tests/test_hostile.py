@@ -233,8 +233,8 @@ def test_only_mnists_own_files_are_called_full_mnist(tmp_path, monkeypatch):
     assert described.startswith(f'the data in {folder}') and 'checksums differ' in described, described
     # MNIST's own files are full MNIST, named by $TRANSFER_MNIST_DATA (CI's ../shared copy) or shipped in the package
     from transfer_mnist.data import mnist_path
-    named = os.environ.get('TRANSFER_MNIST_DATA')
-    monkeypatch.setenv('TRANSFER_MNIST_DATA', named if named and named != 'sample' else str(mnist_path()))
+    from conftest import named_full_mnist
+    monkeypatch.setenv('TRANSFER_MNIST_DATA', named_full_mnist() or str(mnist_path()))
     data, described = choose_data('auto')
     assert is_mnist(data) and described.startswith('full MNIST from'), described
     monkeypatch.delenv('TRANSFER_MNIST_DATA')

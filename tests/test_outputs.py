@@ -3,11 +3,11 @@ notebook in a fresh kernel on full MNIST, stores the outputs and a record of wha
 that failed, and its staleness check names what changed since. A notebook is the wrong place: this drives a tool
 that runs notebooks. The full-MNIST notebooks of nbs/ must each carry such a record, from full MNIST."""
 import importlib.util
-import os
 from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import named_full_mnist
 
 root = Path(__file__).resolve().parent.parent
 spec = importlib.util.spec_from_file_location('outputs', root/'tools'/'outputs.py')
@@ -24,7 +24,7 @@ def notebook(path: Path, *sources) -> Path:
 @pytest.fixture
 def full_mnist(monkeypatch):
     "The tool's data check passes: $TRANSFER_MNIST_DATA names full MNIST (CI's copy) or is unset (the shipped one)."
-    if os.environ.get('TRANSFER_MNIST_DATA') == 'sample': monkeypatch.delenv('TRANSFER_MNIST_DATA')
+    if not named_full_mnist(): monkeypatch.delenv('TRANSFER_MNIST_DATA', raising=False)
 
 
 def test_a_rerun_stores_outputs_and_what_made_them(tmp_path, full_mnist, capsys):

@@ -27,7 +27,6 @@ import datetime
 import hashlib
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -71,24 +70,14 @@ def git(*args) -> str:
     return subprocess.run(['git', *args], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
 
 
-def processor() -> str:
-    try:
-        for line in Path('/proc/cpuinfo').read_text().splitlines():
-            if line.startswith('model name'): return line.split(':', 1)[1].strip()
-    except OSError: pass
-    return platform.processor() or platform.machine()
-
-
-def full_mnist_source():
-    "The MD5s of the data the notebooks will load (`load_mnist()`), checked to be MNIST's own files."
-    from transfer_mnist.data import DATA_ENV, idx_bytes, is_mnist, load_mnist
-    named = os.environ.get(DATA_ENV)
-    data = load_mnist()
-    if not is_mnist(data):
-        sys.exit(f"tools/dev outputs: ${DATA_ENV}={named!r} is not full MNIST (its checksums are not MNIST's): the stored "
-                 f"outputs must come from full MNIST. Unset it (the package ships MNIST) or name a folder of MNIST's four files.")
-    (x_train, y_train), (x_test, y_test) = data
-    return [hashlib.md5(idx_bytes(a)).hexdigest() for a in (x_train, y_train, x_test, y_test)]
+def full_mnist_source() -> list:
+    "The MD5s of the data the notebooks will load (`load_mnist()`): MNIST's own, or the command stops."
+    from transfer_mnist.data import DATA_ENV, MNIST_MD5, is_mnist, load_mnist
+    if not is_mnist(load_mnist()):
+        sys.exit(f"tools/dev outputs: ${DATA_ENV}={os.environ.get(DATA_ENV)!r} is not full MNIST (its checksums are not MNIST's): "
+                 f"the stored outputs must come from full MNIST. Unset it (the package ships MNIST) or name a folder of "
+                 f"MNIST's four files.")
+    return list(MNIST_MD5)  # is_mnist compared each file's MD5 with these
 
 
 def execute(path: Path, record_env: str):
@@ -115,13 +104,13 @@ def execute(path: Path, record_env: str):
     return nb, [Path(f).resolve() for f in files], seconds
 
 
-def record(nb, library: list, md5s: list, seconds: float) -> dict:
+def record(nb, library: list, md5s: list, seconds: float, processor: str) -> dict:
     "What made these outputs, for the notebook's metadata."
     library = sorted(str(p.relative_to(root)) for p in library if p.is_relative_to(root))
     changed = git('status', '--porcelain', '--', 'transfer_mnist', 'nbs')
     return dict(data='full MNIST', data_md5=md5s, commit=git('rev-parse', 'HEAD') + (' with uncommitted changes' if changed else ''),
                 library={f: sha256((root/f).read_bytes()) for f in library}, notebook_code=code_hash(nb),
-                processor=processor(), cores=os.cpu_count(), seconds=round(seconds, 1),
+                processor=processor, cores=os.cpu_count(), seconds=round(seconds, 1),
                 date=datetime.date.today().isoformat())
 
 
@@ -129,9 +118,10 @@ def shown(path: Path) -> str: return str(path.relative_to(root)) if path.is_rela
 
 
 def rerun(paths: list) -> int:
+    from transfer_mnist.bench import describe_device
     from transfer_mnist.experiment import LESSONS_DIR, RECORD_ENV
     from nbclient.exceptions import CellExecutionError
-    md5s = full_mnist_source()
+    md5s, processor = full_mnist_source(), describe_device()['name']
     failed = []
     for path in paths:
         print(f'running {shown(path)} on full MNIST ...', flush=True)
@@ -144,11 +134,11 @@ def rerun(paths: list) -> int:
             else: numbers.write_bytes(kept)
             print(f'FAILED: {shown(path)} (its stored outputs are unchanged):\n{e}', flush=True)
             failed.append(path); continue
-        nb.metadata[KEY] = dict(outputs=record(nb, library, md5s, seconds))
+        nb.metadata[KEY] = dict(outputs=record(nb, library, md5s, seconds, processor))
         tmp = path.with_name(f'.{path.name}.tmp')
         nbformat.write(nb, tmp); tmp.replace(path)
         subprocess.run([str(Path(sys.executable).parent/'nbdev_clean'), '--fname', str(path)], cwd=root, check=True)
-        print(f'stored {shown(path)}: {seconds:.0f} s on {processor()}', flush=True)
+        print(f'stored {shown(path)}: {seconds:.0f} s on {processor}', flush=True)
     if failed: print(f"{len(failed)} notebook(s) failed: {', '.join(p.name for p in failed)}")
     return 1 if failed else 0
 
