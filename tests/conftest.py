@@ -22,6 +22,21 @@ def named_full_mnist():
     return named if named and named != 'sample' else None
 
 
+SMALL_PER_DIGIT = (256, 100)  # training and test images a digit: 1,280 training images a task, ten steps of 128
+
+
+@pytest.fixture(scope='session')
+def small_mnist(tmp_path_factory) -> Path:
+    """A .npz of a smaller stratified cut of MNIST, for the tests that run the command line several times: the same code
+    as on the sample, in a fraction of its time (each task's training is ten steps an epoch)."""
+    import numpy as np
+    from transfer_mnist.data import cut_sample, load_idx_folder, mnist_path
+    (x_train, y_train), (x_test, y_test) = cut_sample(load_idx_folder(mnist_path()), *SMALL_PER_DIGIT)
+    path = tmp_path_factory.mktemp('data')/'small-mnist.npz'
+    np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return path
+
+
 def free_port() -> int:
     "A free TCP port on the loopback interface."
     with socket.socket() as s:

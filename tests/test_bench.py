@@ -1,23 +1,23 @@
 """End to end: `transfer-mnist bench --quick`, the benchmark's check mode, as CI runs it.
 
-It times the lab's experiment on the sample, one seed, float32, with the fast engine (the benchmark notebook
+It times the lab's experiment on a small cut of MNIST (conftest.small_mnist), one seed, float32, with the fast engine (the benchmark notebook
 times the keras engine's run; the command line notebook checks its wrong arguments, in-process); the times
 are not judged here (a timing gate on a noisy machine tells nothing), only that each run ran, was
 timed and reported, and that the JSON holds what the table shows and no path of this machine.
 """
 import json
 
-from test_cli import SAMPLE_LABEL, run
+from test_cli import SMALL_LABEL, run
 
 
-def test_quick_bench_times_the_lab_and_writes_json(tmp_path):
+def test_quick_bench_times_the_lab_and_writes_json(tmp_path, small_mnist):
     out = tmp_path/'bench.json'
-    r = run('bench', '--quick', '--engine', 'fast', '--output', str(out))
+    r = run('bench', '--quick', '--engine', 'fast', '--data', str(small_mnist), '--output', str(out))
     assert r.returncode == 0, r.stderr
     text = out.read_text()
     result = json.loads(text)
-    assert result['data'] == SAMPLE_LABEL and result['seeds'] == '0'
-    assert str(tmp_path) not in text and result['device']['kind'] in ('CPU', 'GPU')
+    assert result['data'] == SMALL_LABEL and result['seeds'] == '0'
+    assert str(tmp_path) not in text and str(small_mnist.parent) not in text and result['device']['kind'] in ('CPU', 'GPU')
     assert [(row['engine'], row['precision']) for row in result['rows']] == [('fast', 'float32')]
     for row in result['rows']:
         assert sorted(row['approaches']) == ['base', 'finetuned', 'frozen', 'reference', 'scratch'], row

@@ -15,7 +15,7 @@ import pytest
 from conftest import named_full_mnist
 
 COMMAND = Path(sys.executable).parent/'transfer-mnist'
-SAMPLE_LABEL = "the sample: 1,000 training and 500 test images of each digit, cut from MNIST's 70,000"  # as a report names it
+SMALL_LABEL = "the data in a file named 'small-mnist.npz' (MNIST's format, not its files)"  # as a report names it
 
 
 def run(*args, env_update=None, drop=(), cwd=None):
@@ -84,14 +84,14 @@ def test_importing_the_library_prints_no_tensorflow_startup_notices():
     assert 'I0000' not in r.stderr and 'absl::InitializeLog' not in r.stderr, r.stderr
 
 
-def test_ctrl_c_keeps_what_finished(tmp_path):
+def test_ctrl_c_keeps_what_finished(tmp_path, small_mnist):
     "A real SIGINT to a running `transfer-mnist run`: exit 130, a whole report of what finished, no temporary files."
     out = tmp_path/'out'
     # A shell starts background jobs with SIGINT ignored, and a child inherits that (so does Python, which then
     # installs no KeyboardInterrupt handler): give the child the disposition of a terminal's foreground job.
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        proc = subprocess.Popen([str(COMMAND), 'run', '--data', 'sample', '--seeds', '0,1,2', '--approaches', 'frozen,scratch',
+        proc = subprocess.Popen([str(COMMAND), 'run', '--data', str(small_mnist), '--seeds', '0,1,2', '--approaches', 'frozen,scratch',
                                  '--output', str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     finally: signal.signal(signal.SIGINT, previous)
     lines = []

@@ -22,10 +22,10 @@ public web.
 import argparse
 import configparser
 import functools
+import json
 import importlib
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -80,13 +80,14 @@ def source_link(source_name: str, exercises: bool, solutions: bool) -> str:
 
 def convert(nb_path: Path, source_name: str, solutions: bool = False) -> tuple:
     "One processed notebook as a myst-nb page: returns (page stem, title, notebook, whether it has exercises)."
-    nb = nbformat.read(nb_path, as_version=4)
+    raw = json.loads(nb_path.read_text())
+    for cell in raw['cells']: cell.pop('has_sd', None)  # nbdev's mark, outside nbformat's schema: dropped before validation
+    nb = nbformat.reads(json.dumps(raw), as_version=4)
     exercises = has_exercises(nb)
     if exercises and not solutions: nb = without_solutions(nb)
     prefix = _site_prefix()
     cells, meta = [], {}
     for cell in nb.cells:
-        cell.metadata.pop('has_sd', None)
         if cell.cell_type == 'raw' and cell.source.startswith('---'):
             meta = yaml.safe_load(cell.source.strip().strip('-')) or {}
             head = f"# {meta.get('title', nb_path.stem)}"
@@ -170,8 +171,11 @@ def build(solutions: bool = False) -> Path:
     index.cells.append(nbformat.v4.new_markdown_cell('```{toctree}\n:maxdepth: 1\n:hidden:\n\n' + '\n'.join(toc + ['api']) + '\n```'))
     nbformat.write(index, src/'index.ipynb')
     shutil.rmtree(out, ignore_errors=True)
-    subprocess.run([sys.executable, '-m', 'sphinx', '-b', 'html', '-q', '-W', '--keep-going', '-c', str(root/'docs'),
-                    '-D', f'html_extra_path={extra}', '-d', str(src/'.doctrees'), str(src), str(out)], check=True)
+    # in this process: autodoc imports the library, and TensorFlow under it, once for both sites (about 7 s each time)
+    from sphinx.cmd.build import build_main
+    if build_main(['-b', 'html', '-q', '-W', '--keep-going', '-c', str(root/'docs'), '-D', f'html_extra_path={extra}',
+                   '-d', str(src/'.doctrees'), str(src), str(out)]):
+        sys.exit(f'Sphinx could not build {out.relative_to(root)} (its messages are above).')
     return out
 
 

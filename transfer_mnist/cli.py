@@ -89,8 +89,9 @@ def _public_label(source, described):
     "How a result names its data, without a path of this machine: results may be committed and published."
     if described.startswith('the sample'): return described
     if described.startswith('full MNIST'): return 'full MNIST'
-    folder = os.environ.get(DATA_ENV, '') if source == 'auto' else source
-    return f"the data in a folder named {Path(folder).name!r} (MNIST's format, not its files)"
+    where = Path(os.environ.get(DATA_ENV, '') if source == 'auto' else source)
+    kind = 'file' if where.expanduser().is_file() else 'folder'
+    return f"the data in a {kind} named {where.name!r} (MNIST's format, not its files)"
 
 # %% ../nbs/05_cli.ipynb #15a8cf11
 def _fail(error) -> int:
