@@ -1,6 +1,6 @@
 """What each piece of the fast engine saves: the default `transfer-mnist run` with each piece switched off alone.
 
-    TRANSFER_MNIST_DATA=... .venv/bin/python benchmarks/ablation.py [--repeats 3] [--old COMMIT_FOLDER] [--output FILE]
+    .venv/bin/python benchmarks/ablation.py [--repeats 3] [--old COMMIT_FOLDER] [--output FILE]
 
 Every setting runs the default `transfer-mnist run` (full MNIST, 3 seeds, 4 approaches) in a fresh process; the
 settings take turns, round after round, so that a drift of the machine's speed falls on all of them alike. Each

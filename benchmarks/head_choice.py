@@ -3,7 +3,7 @@ trained dense layers ('keep') or starting new ones on the frozen convolutions ('
 
 For each network ('seed' at 1 epoch, 'pooled' at 5 epochs, the lesson's settings) and seed 0, 1, 2:
 train the base on 0-4, then both frozen transfers on 5-9 from that same base, as run_experiment does.
-Needs full MNIST (TRANSFER_MNIST_DATA). Prints a Markdown table; the committed result is in
+On full MNIST (the copy shipped with the package, or the folder $TRANSFER_MNIST_DATA names). Prints a Markdown table; the committed result is in
 benchmarks/head_choice.md (rerun: .venv/bin/python benchmarks/head_choice.py > benchmarks/head_choice.md).
 """
 import numpy as np

@@ -1,7 +1,7 @@
 """The investigation behind `transfer-mnist bench`: every path of the lab timed against an exact count of its
 floating-point operations and the machine's own matrix-multiply speed, in each precision, with each path's peak memory.
 
-    TRANSFER_MNIST_DATA=... .venv/bin/python benchmarks/paths.py [--quick] [--output FILE]
+    .venv/bin/python benchmarks/paths.py [--quick] [--output FILE]
 
 This was `transfer_mnist.bench` until the package's benchmark became the short `transfer-mnist bench` (how long the
 lab takes here, per engine and precision). It is kept to rerun, not installed and not tested. Its last full result is

@@ -163,7 +163,7 @@ def build(solutions: bool = False) -> Path:
         nbformat.write(nb, src/f'{stem}.ipynb')
         student = STUDENT_DIR/nb_path.name
         if exercises and not solutions:
-            if not student.exists(): sys.exit(f'{student.relative_to(root)} is missing: run tools/dev check to make it.')
+            if not student.exists(): sys.exit(f'{student.relative_to(root)} is missing: run tools/dev sync to make it.')
             shutil.copy(student, extra/'notebooks'/nb_path.name)
         else: shutil.copy(nb_path, extra/'notebooks'/nb_path.name)
     (src/'api.md').write_text(api_page())

@@ -3,7 +3,7 @@
 A lesson is any notebook in nbs/ with an exercise (a cell marked as an nbgrader solution cell);
 its student version (see transfer_mnist.exercises.student_notebook) is written under the same name.
 Student notebooks whose lesson is gone or has no exercise any more are removed.
-`tools/dev check` runs this and fails when it changed anything that was committed.
+`tools/dev sync` runs this; `tools/dev check` (CI) runs it too and fails when it changed a file.
 """
 from pathlib import Path
 
