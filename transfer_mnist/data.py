@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['DATA_ENV', 'IDX_NAMES', 'IDX_MAGIC', 'MAX_IDX_BYTES', 'MNIST_MD5', 'SEED_DIGITS', 'read_idx', 'idx_bytes',
-           'load_idx_folder', 'load_npz', 'mnist_path', 'cut_sample', 'import_keras', 'load_mnist', 'is_mnist',
-           'parse_digits', 'digits_label', 'split_digits', 'transfer_split', 'preprocess', 'atomic_path',
+           'load_idx_folder', 'load_npz', 'mnist_path', 'cut_sample', 'import_keras', 'keras_private', 'load_mnist',
+           'is_mnist', 'parse_digits', 'digits_label', 'split_digits', 'transfer_split', 'preprocess', 'atomic_path',
            'atomic_write']
 
 # %% ../nbs/00_data.ipynb #3939ed48
@@ -190,6 +190,18 @@ def import_keras():
             if kept: sys.stderr.write(''.join(kept)); sys.stderr.flush()
     return keras
 
+
+# %% ../nbs/00_data.ipynb #b12d6281
+def keras_private(obj, # a Keras object: a model, an optimizer
+                  name:str, # the private attribute relied on, such as '_momentums'
+                  user:str, # what relies on it, named in the error, such as 'FusedAdam'
+                 ):
+    "`obj.<name>`, a name Keras keeps private; where this Keras has none, an error that names it, its user and the way out."
+    try: return getattr(obj, name)
+    except AttributeError: pass
+    raise AttributeError(f"{user} relies on Keras's private {type(obj).__name__}.{name}, which Keras "
+                         f"{import_keras().__version__} does not have: install the versions of requirements-lock.txt "
+                         f"(tools/dev setup), and report it, so that {user} follows this Keras.")
 
 # %% ../nbs/00_data.ipynb #a50d8d47
 def load_mnist(source=None, # a folder of IDX files, a .npz file, 'sample', or None (see above)

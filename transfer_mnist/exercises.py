@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .cnn import all_layers, build_cnn
-from .data import atomic_write, digits_label, import_keras, parse_digits, preprocess, split_digits
+from .data import atomic_write, digits_label, import_keras, keras_private, parse_digits, preprocess, split_digits
 from .freeze import leaf_layers
 
 keras = import_keras()
@@ -193,9 +193,9 @@ def check_frozen(model, # the model whose convolutions should be frozen
     if not model.compiled:
         fb.wrong('the model is not compiled: compile it after freezing (Keras applies `trainable` when it compiles).')
     else:
-        state = getattr(model, '_compiled_trainable_state', None)
-        stale = [l.name for l in [model, *all_layers(model)] if state and l in state and state[l] != l.trainable]
-        trained = getattr(model, 'train_function', None) is not None  # fit built its training step since the last compile
+        state = keras_private(model, '_compiled_trainable_state', 'check_frozen')  # each layer's trainable at compile
+        stale = [l.name for l in [model, *all_layers(model)] if l in state and state[l] != l.trainable]
+        trained = keras_private(model, 'train_function', 'check_frozen') is not None  # fit built its step since the compile
         fb.check(not stale, 'compiled after freezing.',
                  'the model trained before the freeze and was not compiled since: its training step, built by that fit, '
                  'still trains the "frozen" layers. Compile it again after changing `trainable`.' if trained else

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .cnn import all_layers, copy_cnn
-from .data import atomic_path, atomic_write, import_keras, preprocess
+from .data import atomic_path, atomic_write, import_keras, keras_private, preprocess
 from .freeze import trainable_summary
 from .train import TrainClock, TrainResult, check_inputs, train_cnn
 
@@ -205,11 +205,12 @@ class FusedAdam(keras.optimizers.Adam):
         import tensorflow as tf
         if self.amsgrad: return super().update_step(gradient, variable, learning_rate)
         dtype = variable.dtype
-        i = self._get_variable_index(variable)
+        i = keras_private(self, '_get_variable_index', 'FusedAdam')(variable)
+        m, v = (keras_private(self, name, 'FusedAdam')[i] for name in ('_momentums', '_velocities'))
         step = tf.cast(self.iterations + 1, dtype)
         beta_1, beta_2 = tf.cast(self.beta_1, dtype), tf.cast(self.beta_2, dtype)
         tf.raw_ops.ResourceApplyAdam(
-            var=variable.handle, m=self._momentums[i].value.handle, v=self._velocities[i].value.handle,
+            var=variable.handle, m=m.value.handle, v=v.value.handle,
             beta1_power=tf.pow(beta_1, step), beta2_power=tf.pow(beta_2, step), lr=tf.cast(learning_rate, dtype),
             beta1=beta_1, beta2=beta_2, epsilon=tf.cast(self.epsilon, dtype), grad=tf.cast(gradient, dtype))
 
@@ -264,10 +265,10 @@ def _copy_dropout_state(source, target):
     for s, t in zip(_seed_generators(source), _seed_generators(target)): t.state.assign(s.state.numpy())
 
 class CompiledModels:
-    """Compiled models kept for reuse by `train_cnn(compiled_models=...)`, one per kind of model (the same layers,
+    """Compiled models kept for reuse by `train_fast(compiled_models=...)`, one per kind of model (the same layers,
     trainable flags and precision) and training settings (optimizer, batch size). A model of a kind met before
     trains through that kind's compiled copy, whose training step and scoring function are already traced:
-    `train_cnn` copies the model's weights and dropout state into it, resets its optimizer to the state it had
+    `train_fast` copies the model's weights and dropout state into it, resets its optimizer to the state it had
     before its first step, sets its learning rate (a variable that the step reads), trains it, and copies the
     weights and dropout state back."""
     def __init__(self): self.entries, self.reused = {}, 0
