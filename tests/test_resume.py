@@ -13,7 +13,8 @@ import sys
 import numpy as np
 from transfer_mnist.cnn import ARCHITECTURES, build_cnn
 from transfer_mnist.data import load_mnist, transfer_split
-from transfer_mnist.fast import train_fast, keras
+from transfer_mnist.fast import train_fast
+import keras  # the one the library imported
 resume_dir, out = sys.argv[1], sys.argv[2]
 
 class Say(keras.callbacks.Callback):

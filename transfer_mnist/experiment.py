@@ -18,10 +18,13 @@ import numpy as np
 
 import transfer_mnist
 
-from .data import atomic_write, digits_label, parse_digits, split_digits, transfer_split
-from .cnn import ARCHITECTURES, build_cnn, copy_cnn, keras, resolve_precision
+from .data import atomic_write, digits_label, import_keras, parse_digits, split_digits, transfer_split
+from .cnn import ARCHITECTURES, build_cnn, copy_cnn, resolve_precision
 from .freeze import freeze, unfreeze
 from .fast import ENGINES, CompiledModels, train_with
+
+# %% ../nbs/04_experiment.ipynb #6e4553ad
+keras = import_keras()  # the module's Keras, kept out of __all__: students write `import keras`
 
 # %% ../nbs/04_experiment.ipynb #a0670a21
 APPROACHES = {

@@ -20,12 +20,15 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from .cnn import ARCHITECTURES, all_layers, build_cnn, keras, resolve_precision
-from .data import atomic_write, digits_label, transfer_split
+from .cnn import ARCHITECTURES, all_layers, build_cnn, resolve_precision
+from .data import atomic_write, digits_label, import_keras, transfer_split
 from .experiment import Results, use_cache
 from .freeze import find_layers, freeze
 from .save import load_cnn, save_cnn
 from .fast import ENGINES, CompiledModels, train_with
+
+# %% ../nbs/09_study.ipynb #307051e2
+keras = import_keras()  # the module's Keras, kept out of __all__: students write `import keras`
 
 # %% ../nbs/09_study.ipynb #584c93b9
 VARIANTS = {
