@@ -10,7 +10,6 @@ __all__ = ['APPROACHES', 'CACHE_LIMIT_BYTES', 'CACHE_MIN_IMAGE_EPOCHS', 'AUTO_HE
 # %% ../nbs/04_experiment.ipynb #79b4478c
 import json
 import os
-import platform
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from .data import atomic_write, digits_label, import_keras, parse_digits, split_
 from .cnn import ARCHITECTURES, build_cnn, copy_cnn, resolve_precision
 from .freeze import freeze, unfreeze
 from .fast import ENGINES, CompiledModels, train_with
+from .bench import describe_device
 
 # %% ../nbs/04_experiment.ipynb #6e4553ad
 keras = import_keras()  # the module's Keras, kept out of __all__: students write `import keras`
@@ -192,12 +192,6 @@ def _check_arguments(arch, approaches, epochs, seeds, cache, head, engine) -> li
     if engine == 'keras' and cache in ('on', True): raise ValueError("cache='on' needs engine='fast': cached features are its own.")
     return seeds
 
-def _machine() -> dict:
-    "What the experiment ran on, for its settings."
-    import tensorflow as tf
-    return dict(python=platform.python_version(), keras=keras.__version__, backend=keras.backend.backend(),
-                processor=platform.machine(), devices=[d.name for d in tf.config.list_logical_devices()])
-
 class _EpochLog(keras.callbacks.Callback):
     "A line of progress at the end of each epoch of one training: its test accuracy."
     def __init__(self, label, epochs, log): super().__init__(); self.label, self.epochs, self.log = label, epochs, log
@@ -348,7 +342,7 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
                     digits_a=digits_a, digits_b=digits_b, cache=str(cache), head=head, finetune_lr=finetune_lr, precision=precision,
                     precision_reason=precision_reason, engine=engine, reuse=reuse and engine == 'fast',
                     target_accuracy=target_accuracy, n_train_a=len(task_a[0][0]), n_train_b=len(task_b[0][0]),
-                    n_test_a=len(task_a[1][0]), n_test_b=len(task_b[1][0]), machine=_machine())
+                    n_test_a=len(task_a[1][0]), n_test_b=len(task_b[1][0]), machine=describe_device())
     exp = Experiment(settings=settings, runs=[])
     todo = [(a, s) for s in seeds for a in ['base'] + list(approaches)]
     common = dict(epochs=epochs, batch_size=batch_size, curve_points=curve_points,

@@ -11,7 +11,6 @@ __all__ = ['VARIANTS', 'TRANSFERS', 'EFFICIENCY', 'INIT_OFFSET', 'STUDY_SIZES', 
 import hashlib
 import json
 import math
-import platform
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from .experiment import Results, use_cache
 from .freeze import find_layers, freeze
 from .save import load_cnn, save_cnn
 from .fast import ENGINES, CompiledModels, train_with
+from .bench import describe_device
 
 # %% ../nbs/09_study.ipynb #307051e2
 keras = import_keras()  # the module's Keras, kept out of __all__: students write `import keras`
@@ -148,7 +148,7 @@ class Study(Results):
     def to_json(self) -> dict:
         "Everything, JSON-ready (the networks are saved as files, not here)."
         return dict(super().to_json(), seconds=self.seconds, transferability=self.transferability(),
-                    efficiency=self.efficiency(), machine=dict(python=platform.python_version(), keras=keras.__version__, processor=platform.machine()))
+                    efficiency=self.efficiency(), machine=describe_device())
 
     def markdown(self) -> str:
         "The two summaries as Markdown tables (mean ± sd over the seeds)."
