@@ -1,9 +1,10 @@
 """End to end: `transfer-mnist bench --quick`, the benchmark's check mode, as CI runs it.
 
-It times the lab's experiment on a small cut of MNIST (conftest.small_mnist), one seed, float32, with the fast engine (the benchmark notebook
-times the keras engine's run; the command line notebook checks its wrong arguments, in-process); the times
-are not judged here (a timing gate on a noisy machine tells nothing), only that each run ran, was
-timed and reported, and that the JSON holds what the table shows and no path of this machine.
+It times the lab's experiment on a small cut of MNIST (conftest.small_mnist), one seed, float32, with the
+fast engine. The benchmark notebook runs `time_lab` itself, in-process; the command line notebook checks the
+command's wrong arguments, in-process. The times are not judged here (a timing gate on a noisy machine tells
+nothing), only that each run ran, was timed and reported, and that the JSON holds what the table shows and no
+path of this machine.
 """
 import json
 

