@@ -19,11 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from transfer_mnist.bench import describe_device, layer_costs, layer_step_flops, step_flops, write_bench
-from transfer_mnist.data import import_keras
+from transfer_mnist.core import describe_device
+from transfer_mnist.bench import layer_costs, layer_step_flops, step_flops, write_bench
+from transfer_mnist.core import import_keras
 
 keras = import_keras()
-from transfer_mnist.cnn import PRECISIONS
+from transfer_mnist.core import PRECISIONS
 
 def matmul_gflops(precision:str='float32', # 'float32', 'bfloat16' or 'float16'
                   n:int=2048, # side of the square matrices

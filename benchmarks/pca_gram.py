@@ -30,7 +30,7 @@ def main(n=1000, d=18432, repeats=3):
             start = time.perf_counter(); out = fn(f); times.setdefault(name, []).append(time.perf_counter() - start)
     a, b = by_svd(f), project_2d(f)
     same = bool(np.allclose(np.abs(a), np.abs(b), rtol=1e-6, atol=1e-6))
-    from transfer_mnist.bench import describe_device  # after the timings: it loads TensorFlow
+    from transfer_mnist.core import describe_device  # after the timings: it loads TensorFlow
     result = dict(processor=describe_device()['name'], shape=[n, d], repeats=repeats, svd_seconds_median=statistics.median(times['svd']),
                   gram_seconds_median=statistics.median(times['gram']), same_up_to_sign=same)
     result['svd_over_gram'] = result['svd_seconds_median'] / result['gram_seconds_median']

@@ -46,7 +46,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--test', action='store_true', help='time tools/dev test only, not .ci/run')
     args = parser.parse_args()
-    from transfer_mnist.bench import describe_device
+    from transfer_mnist.core import describe_device
     out = dict(date=date.today().isoformat(), processor=describe_device()['name'], cores=os.cpu_count(), caches='empty', runs={})
     for name, command in [('tools/dev test', ['tools/dev', 'test'])] + ([] if args.test else [('.ci/run', ['.ci/run'])]):
         with tempfile.TemporaryDirectory() as tmp:

@@ -207,7 +207,8 @@ def test_hostile_model_files(tmp_path, model_file, case):
 def test_every_network_of_ours_still_loads(tmp_path):
     "The allow-list lets through what build_cnn makes: each architecture, each precision, compiled or not."
     import keras
-    from transfer_mnist.cnn import ARCHITECTURES, PRECISIONS, build_cnn
+    from transfer_mnist.core import PRECISIONS
+    from transfer_mnist.cnn import ARCHITECTURES, build_cnn
     from transfer_mnist.fast import FusedAdam
     from transfer_mnist.freeze import freeze, trainable_summary
     from transfer_mnist.save import load_cnn, save_cnn

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 
-from transfer_mnist.data import atomic_write
+from transfer_mnist.core import atomic_write
 from transfer_mnist.exercises import STUDENT_DIR, has_exercises, student_notebook
 
 root = Path(__file__).resolve().parent.parent

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nbformat
 
-from transfer_mnist.data import atomic_write
+from transfer_mnist.core import atomic_write
 
 root = Path(__file__).resolve().parent.parent
 

@@ -118,7 +118,7 @@ def shown(path: Path) -> str: return str(path.relative_to(root)) if path.is_rela
 
 
 def rerun(paths: list) -> int:
-    from transfer_mnist.bench import describe_device
+    from transfer_mnist.core import describe_device
     from transfer_mnist.experiment import LESSONS_DIR, RECORD_ENV
     from nbclient.exceptions import CellExecutionError
     md5s, processor = full_mnist_source(), describe_device()['name']

@@ -14,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from .core import distinct_seeds
 from .data import DATA_ENV, digits_label, is_mnist, load_mnist, parse_digits
 
 # %% ../nbs/05_cli.ipynb #949264a0
@@ -47,8 +48,8 @@ def _digits(text):
 def _seeds(text):
     try: seeds = [int(s) for s in text.split(',')]
     except ValueError: raise argparse.ArgumentTypeError(f"expected seeds like '0,1,2', received {text!r}") from None
-    if len(set(seeds)) != len(seeds): raise argparse.ArgumentTypeError(f'seeds repeat in {text!r}')
-    return seeds
+    try: return distinct_seeds(seeds)  # the rule of run_experiment and run_study
+    except ValueError as e: raise argparse.ArgumentTypeError(str(e)) from None
 
 def _one_or_more(what, allowed):
     "An argparse type: a comma-separated list of names, each one of `allowed` (a dict or list), named `what` in errors."
@@ -127,7 +128,8 @@ STUDY_QUICK = dict(data='sample', epochs=1, seeds=[0], sizes=[10, 100, 'all'], m
 # %% ../nbs/05_cli.ipynb #474dd277
 def _add_run(sub):
     "The `run` command and its options."
-    from transfer_mnist.cnn import ARCHITECTURES, PRECISIONS
+    from transfer_mnist.core import PRECISIONS
+    from transfer_mnist.cnn import ARCHITECTURES
     from transfer_mnist.experiment import APPROACHES
     from transfer_mnist.fast import ENGINES
     run = sub.add_parser('run', help='train on 0-4, transfer to 5-9, compare with end to end',
@@ -175,7 +177,7 @@ def _add_exercises(sub):
 # %% ../nbs/05_cli.ipynb #103f807a
 def _add_bench(sub):
     "The `bench` command and its options."
-    from transfer_mnist.cnn import PRECISIONS
+    from transfer_mnist.core import PRECISIONS
     from transfer_mnist.fast import ENGINES
     bench = sub.add_parser('bench', help='how long the lab takes on this machine, per engine and precision',
                            description="Time the lab's experiment (the default `transfer-mnist run`: three seeds, four "
@@ -194,7 +196,8 @@ def _add_bench(sub):
 
 def _add_study(sub):
     "The `study` command and its options."
-    from transfer_mnist.cnn import ARCHITECTURES, PRECISIONS
+    from transfer_mnist.core import PRECISIONS
+    from transfer_mnist.cnn import ARCHITECTURES
     from transfer_mnist.fast import ENGINES
     study = sub.add_parser('study', help='how transferable is each layer, and when does transfer pay',
                            description="Yosinski et al.'s study on MNIST's halves: for each cut between layers, train "

@@ -4,17 +4,14 @@
 
 # %% auto #0
 __all__ = ['DATA_ENV', 'IDX_NAMES', 'IDX_MAGIC', 'MAX_IDX_BYTES', 'MNIST_MD5', 'SEED_DIGITS', 'read_idx', 'idx_bytes',
-           'load_idx_folder', 'load_npz', 'mnist_path', 'cut_sample', 'import_keras', 'keras_private', 'load_mnist',
-           'is_mnist', 'parse_digits', 'digits_label', 'split_digits', 'transfer_split', 'preprocess', 'atomic_path',
-           'atomic_write']
+           'load_idx_folder', 'load_npz', 'mnist_path', 'cut_sample', 'load_mnist', 'is_mnist', 'parse_digits',
+           'digits_label', 'split_digits', 'transfer_split', 'preprocess']
 
 # %% ../nbs/00_data.ipynb #3939ed48
-import contextlib
 import gzip
 import hashlib
 import os
 import struct
-import tempfile
 import zlib
 import zipfile
 from importlib import resources
@@ -165,44 +162,6 @@ def cut_sample(data, # full MNIST as load_mnist returns it
     return cut(x_train, y_train, train_per_digit), cut(x_test, y_test, test_per_digit)
 
 
-# %% ../nbs/00_data.ipynb #68527221
-_TF_STARTUP_NOISE = ('WARNING: All log messages before absl::InitializeLog()', 'I0000 ')
-
-def import_keras():
-    """Import keras (and TensorFlow under it) without TensorFlow's C++ start-up notices on stderr.
-
-    TensorFlow writes INFO lines about oneDNN and CUDA drivers straight to the process's stderr while
-    it loads, before any logging setting applies. We capture stderr during the import and pass on
-    every other line, so real warnings and errors still show."""
-    import sys
-    if 'keras' in sys.modules: return sys.modules['keras']
-    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')  # also hides the CUDA probe's error on CPU-only machines
-    os.environ.setdefault('KERAS_BACKEND', 'tensorflow')
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as captured:
-        os.dup2(captured.fileno(), 2)
-        try: import keras
-        finally:
-            os.dup2(saved, 2); os.close(saved)
-            captured.seek(0)
-            kept = [l for l in captured.read().decode(errors='replace').splitlines(True) if not l.startswith(_TF_STARTUP_NOISE)]
-            if kept: sys.stderr.write(''.join(kept)); sys.stderr.flush()
-    return keras
-
-
-# %% ../nbs/00_data.ipynb #b12d6281
-def keras_private(obj, # a Keras object: a model, an optimizer
-                  name:str, # the private attribute relied on, such as '_momentums'
-                  user:str, # what relies on it, named in the error, such as 'FusedAdam'
-                 ):
-    "`obj.<name>`, a name Keras keeps private; where this Keras has none, an error that names it, its user and the way out."
-    try: return getattr(obj, name)
-    except AttributeError: pass
-    raise AttributeError(f"{user} relies on Keras's private {type(obj).__name__}.{name}, which Keras "
-                         f"{import_keras().__version__} does not have: install the versions of requirements-lock.txt "
-                         f"(tools/dev setup), and report it, so that {user} follows this Keras.")
-
 # %% ../nbs/00_data.ipynb #a50d8d47
 def load_mnist(source=None, # a folder of IDX files, a .npz file, 'sample', or None (see above)
               ) -> tuple: # ((x_train, y_train), (x_test, y_test)), uint8 like keras.datasets.mnist
@@ -303,34 +262,3 @@ def preprocess(x:np.ndarray, # uint8 images (n, 28, 28) or (n, 28, 28, 1)
     y = np.asarray(y)
     if y.shape != (len(x),): raise ValueError(f"preprocess: {len(x):,} images but labels shaped {y.shape}.")
     return x, y.astype(np.int32)
-
-# %% ../nbs/00_data.ipynb #4b3361ce
-@contextlib.contextmanager
-def atomic_path(path, # the file to write
-               ): # yields a temporary path beside `path`, with the same endings (.keras, .weights.h5), to write to
-    """A temporary file beside `path` for a writer that wants a path (Keras's `save`, `save_weights`): on success it
-    replaces `path`, on any error it is removed. So `path` is either whole or as it was, never half-written."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp' + ''.join(path.suffixes))
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        # mkstemp makes the file private (0600): give it the permissions a plain open() would, or the replaced file's
-        umask = os.umask(0); os.umask(umask)
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException as e:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(e, OSError) and e.filename in (None, tmp):  # a full disk, say: name the file meant, not the temporary one
-            raise OSError(e.errno, e.strerror or str(e), str(path)) from e
-        raise
-
-
-# %% ../nbs/00_data.ipynb #3208c2a3
-@contextlib.contextmanager
-def atomic_write(path, # the file to write
-                 mode:str='wb', # 'wb' or 'w' (UTF-8 text)
-                ):
-    "Open a file beside `path` for writing, as `atomic_path`: `path` is replaced on success, untouched on any error."
-    with atomic_path(path) as tmp, open(tmp, mode, encoding=None if 'b' in mode else 'utf-8') as f: yield f
-

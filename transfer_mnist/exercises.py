@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from .cnn import all_layers, build_cnn, same_weights
-from .data import atomic_write, digits_label, import_keras, keras_private, parse_digits, preprocess, split_digits
+from .core import atomic_write, import_keras, keras_private
+from .data import digits_label, parse_digits, preprocess, split_digits
 from .freeze import leaf_layers
 
 # %% ../nbs/06_exercises.ipynb #3a0b878e

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .core import atomic_path, atomic_write, import_keras, keras_private, one_of
 from .cnn import all_layers, copy_cnn
-from .data import atomic_path, atomic_write, import_keras, keras_private, preprocess
+from .data import preprocess
 from .freeze import trainable_summary
 from .train import TrainClock, TrainResult, check_inputs, train_cnn
 
@@ -425,11 +426,10 @@ def train_with(engine:str, # 'fast' (train_fast) or 'keras' (train_cnn): see ENG
                cache_features:bool=False, validate:bool=True, compiled_models:CompiledModels=None, # the fast engine's
               ) -> TrainResult:
     "One training by the engine named, with adam: what `run_experiment` and `run_study` ask of either engine."
-    if engine == 'fast':
+    if one_of('engine', engine, ENGINES) == 'fast':
         return train_fast(model, train, test, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed,
                           cache_features=cache_features, validate=validate, curve_points=curve_points,
                           callbacks=callbacks, compiled_models=compiled_models)
-    if engine != 'keras': raise ValueError(f"engine must be one of {list(ENGINES)}, received {engine!r}.")
     if cache_features:
         raise ValueError("Cached features are the fast engine's: with engine='keras' the frozen network trains on images.")
     clock = [TrainClock(preprocess(test[0][:CURVE_SIZE], test[1][:CURVE_SIZE]), curve_points)] if curve_points else []

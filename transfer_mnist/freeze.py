@@ -9,7 +9,7 @@ __all__ = ['find_layers', 'leaf_layers', 'set_trainable', 'freeze', 'unfreeze', 
 import numpy as np
 
 from .cnn import all_layers, recompile
-from .data import import_keras
+from .core import import_keras
 
 # %% ../nbs/02_freeze.ipynb #47681407
 keras = import_keras()  # the module's Keras, kept out of __all__: students write `import keras`

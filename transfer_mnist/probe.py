@@ -9,7 +9,8 @@ __all__ = ['conv_layers', 'plot_filters', 'feature_maps', 'plot_feature_maps', '
 import numpy as np
 from matplotlib.figure import Figure
 
-from .data import import_keras, preprocess
+from .core import import_keras
+from .data import preprocess
 
 # %% ../nbs/03b_probe.ipynb #9f0fd019
 keras = import_keras()  # the module's Keras, kept out of __all__: students write `import keras`

@@ -11,7 +11,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from .data import atomic_path, import_keras
+from .core import atomic_path, import_keras
 
 # %% ../nbs/07_save.ipynb #8aa71e3e
 keras = import_keras()  # the module's Keras, kept out of __all__: students write `import keras`

@@ -19,13 +19,13 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from .cnn import ARCHITECTURES, all_layers, build_cnn, resolve_precision
-from .data import atomic_write, digits_label, import_keras, transfer_split
-from .experiment import Results, use_cache
+from .core import at_least_one, atomic_write, describe_device, distinct_seeds, import_keras, one_of, resolve_precision
+from .cnn import ARCHITECTURES, all_layers, build_cnn
+from .data import digits_label, transfer_split
+from .experiment import CACHES, Results, use_cache
 from .freeze import find_layers, freeze
 from .save import load_cnn, save_cnn
 from .fast import ENGINES, CompiledModels, train_with
-from .bench import describe_device
 
 # %% ../nbs/09_study.ipynb #307051e2
 keras = import_keras()  # the module's Keras, kept out of __all__: students write `import keras`
@@ -260,14 +260,11 @@ def run_study(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist retur
               log=print, # called with each line of progress
              ) -> Study:
     "Train baseA, baseB and every transfer variant at every cut, and the data-efficiency runs, for every seed."
-    if arch not in ARCHITECTURES: raise ValueError(f"arch must be one of {list(ARCHITECTURES)}, received {arch!r}.")
+    one_of('arch', arch, ARCHITECTURES)
     precision, precision_reason = resolve_precision(precision)
     for name, value in (('epochs', epochs), ('batch_size', batch_size), ('min_steps', min_steps)):
-        if value < 1: raise ValueError(f"{name} must be at least 1, received {value}.")
-    seeds = [int(s) for s in seeds]
-    if not seeds or len(set(seeds)) != len(seeds): raise ValueError(f"seeds must be one or more different seeds, received {seeds}.")
-    if cache not in ('auto', 'on', 'off'): raise ValueError(f"cache must be 'auto', 'on' or 'off', received {cache!r}.")
-    if engine not in ENGINES: raise ValueError(f"engine must be one of {list(ENGINES)}, received {engine!r}.")
+        at_least_one(name, value)
+    seeds = distinct_seeds(seeds); one_of('cache', cache, CACHES); one_of('engine', engine, ENGINES)
     task_a, task_b = transfer_split(data, digits_a, digits_b)  # checks the digits: known, disjoint
     n_a, n_b = len(task_a[0][1]), len(task_b[0][1])
     sizes = _sizes(sizes, n_b)

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .data import import_keras, preprocess
+from .core import at_least_one, import_keras
+from .data import preprocess
 from .freeze import trainable_summary
 
 # %% ../nbs/03_train.ipynb #634c5d38
@@ -106,8 +107,7 @@ def check_inputs(model:keras.Model, # the model to train
                  test:tuple, # (x_test, y_test)
                  epochs:int, batch_size:int):
     "Refuse, before any training, what would fail later or train the wrong thing; the message says what to change."
-    if epochs < 1: raise ValueError(f"epochs must be at least 1, received {epochs}.")
-    if batch_size < 1: raise ValueError(f"batch_size must be at least 1, received {batch_size}.")
+    at_least_one('epochs', epochs); at_least_one('batch_size', batch_size)
     for name, (x, y) in (('train', train), ('test', test)):
         if len(x) != len(y): raise ValueError(f"{name}: {len(x):,} images but {len(y):,} labels.")
         preprocess(np.asarray(x[:1]), np.asarray(y[:1]))  # the checks of preprocess (dtype, shape), without scaling all
