@@ -18,7 +18,7 @@ from .core import distinct_seeds
 from .data import DATA_ENV, digits_label, is_mnist, load_mnist, parse_digits
 
 # %% ../nbs/05_cli.ipynb #949264a0
-SAMPLE_EPOCHS = 3  # epochs of `run` on the sample when --epochs is not given: measured below
+SAMPLE_EPOCHS = 3  # epochs of `run` on the sample when --epochs is not given: the sample has a sixth of MNIST's training images
 
 def choose_data(choice:str='auto', # 'auto', 'sample', or a path to a folder of IDX files or a .npz
                ) -> tuple: # (data, description), description saying which data was used
@@ -308,8 +308,8 @@ def main(argv=None) -> int:
     if epochs is None:
         epochs = SAMPLE_EPOCHS if args.data == 'sample' else 1
         if args.data == 'sample':
-            print(f'epochs: {epochs}, not the 1 of full MNIST: on a sixth of the images, one epoch is too few steps for the base '
-                  'network to learn features worth transferring (--epochs sets it)', flush=True)
+            print(f'epochs: {epochs}, not the 1 of full MNIST, as the sample has a sixth of its training images (--epochs '
+                  'sets it)', flush=True)
     exp = run_experiment(data, arch=args.arch, epochs=epochs, batch_size=args.batch_size, seeds=args.seeds,
                          approaches=args.approaches, digits_a=args.digits_a, digits_b=args.digits_b, cache=args.cache, head=args.head, precision=args.precision,
                          engine=args.engine, reuse=not args.no_reuse,
