@@ -130,7 +130,7 @@ def _add_run(sub):
     "The `run` command and its options."
     from transfer_mnist.core import PRECISIONS
     from transfer_mnist.cnn import ARCHITECTURES
-    from transfer_mnist.experiment import APPROACHES, CACHES
+    from transfer_mnist.experiment import APPROACHES, CACHES, HEADS
     from transfer_mnist.fast import ENGINES
     run = sub.add_parser('run', help='train on 0-4, transfer to 5-9, compare with end to end',
                          description='Train a CNN on digits 0-4, transfer it to digits 5-9 (convolutions frozen, or '
@@ -150,7 +150,7 @@ def _add_run(sub):
     run.add_argument('--digits-b', type=_digits, default='5-9', help="digits of the second task (default '5-9')")
     run.add_argument('--cache', default='auto', choices=list(CACHES),
                      help="train the frozen approach on cached features: 'auto' (default: when it pays), 'on', 'off'")
-    run.add_argument('--head', default='auto', choices=['auto', 'keep', 'new'],
+    run.add_argument('--head', default='auto', choices=list(HEADS),
                      help="the frozen transfer's dense layers: 'keep' the base's, 'new' ones, or 'auto' (default: "
                           "keep for the seed network, new for the pooled one, as measured best)")
     run.add_argument('--precision', default='auto', choices=['auto', *PRECISIONS],

@@ -17,7 +17,6 @@ import numpy as np
 from .core import atomic_path, atomic_write, import_keras, keras_private, one_of
 from .cnn import all_layers, copy_cnn
 from .data import preprocess
-from .freeze import trainable_summary
 from .train import TrainClock, TrainResult, check_inputs, train_cnn
 
 # %% ../nbs/03a_fast.ipynb #b22d7bb6
@@ -304,6 +303,64 @@ def _execution_steps(cached, steps):
     "Batches a call of the compiled step runs: on cached features the largest divisor of an epoch's `steps` up to 16."
     return max(k for k in range(1, 17) if steps % k == 0) if cached else 1
 
+# %% ../nbs/03a_fast.ipynb #9931cd1b
+def _check_fast(model, train, test, epochs, batch_size, steps_per_execution, cache_features) -> int: # batches an epoch
+    "Every mistake in `train_fast`'s arguments, caught before any training (the rest are `check_inputs`'s)."
+    check_inputs(model, train, test, epochs, batch_size)
+    steps = -(-len(train[0]) // batch_size)
+    if steps_per_execution is not None and (steps_per_execution < 1 or steps % steps_per_execution):
+        raise ValueError(f"steps_per_execution must divide the {steps} batches of an epoch (or be None), "
+                         f"received {steps_per_execution}.")
+    if cache_features and model.get_layer('features').trainable_weights:
+        raise ValueError("cache_features=True needs the convolutions frozen, or their features change as they train: "
+                         "call freeze(model, 'features') first.")
+    return steps
+
+def _in_scope(strategy, model, arguments:dict) -> TrainResult:
+    "`train_fast` again with `arguments`, inside `strategy`'s scope, where the model must have been built."
+    if not all(strategy.extended.variable_created_in_scope(w.value) for w in model.weights):
+        raise ValueError(f"train_fast(strategy=...) needs a model built under that strategy: create it (build_cnn, "
+                         f"copy_cnn) inside `with strategy.scope():`. Model {model.name!r} was built outside it.")
+    with strategy.scope(): return train_fast(**{**arguments, 'strategy': None, 'compiled_models': None})
+
+def _compiler(optimizer, learning_rate, steps_per_execution):
+    "A function that compiles a model for training with these settings, and returns it."
+    def compiled(m):
+        opt = FusedAdam() if optimizer == 'adam' else keras.optimizers.get(optimizer)
+        if learning_rate is not None: opt.learning_rate = learning_rate
+        if any(getattr(l, 'dtype_policy', None) is not None and l.dtype_policy.name == 'mixed_float16' for l in all_layers(m)):
+            opt = keras.optimizers.LossScaleOptimizer(opt)  # float16 gradients need loss scaling; bfloat16's range does not
+        # Compiling here also makes any earlier change of `trainable` take effect (see the freeze notebook).
+        m.compile(optimizer=opt, loss='sparse_categorical_crossentropy', metrics=['accuracy'],
+                  steps_per_execution=steps_per_execution)
+        return m
+    return compiled
+
+def _on_cached_features(model, train, x_test, batch_size, seed, cache_dtype, with_test, compiled) -> tuple:
+    """The head that trains on one table of the training (and, `with_test`, the test) images' features, reading its rows
+    by index: (the compiled head, its batches of row indices, the test rows, the training features' extraction seconds)."""
+    (x_train, y_train), start = train, time.perf_counter()
+    n_features = int(np.prod(model.get_layer('features').output.shape[1:]))
+    table = _aligned_empty((len(x_train) + (len(x_test) if with_test else 0), n_features), cache_dtype)
+    extract_features(model, x_train, cache_dtype, out=table[:len(x_train)])
+    extract_seconds = time.perf_counter() - start
+    if with_test: extract_features(model, x_test, cache_dtype, out=table[len(x_train):])  # not counted as training
+    rows = np.arange(len(table), dtype=np.int32)
+    batches = ShuffledBatches(rows[:len(x_train)], y_train, batch_size, seed, scale=False)
+    return compiled(_head(model, table, seed)), batches, rows[len(x_train):], extract_seconds
+
+def _final_score(model, trained, entry, clock, compiled, test, cache_features) -> tuple: # (loss, accuracy, predictions)
+    """Leave `model` with the trained weights, compiled, and score it on `test`: the last validation scored these very
+    weights, unless they trained on cached features (it scored the head)."""
+    if entry is not None: model.set_weights(trained.get_weights()); _copy_dropout_state(trained, model)
+    if cache_features or entry is not None: compiled(model)  # for `evaluate` by the caller: it trained through another model
+    if clock.last_score is not None and not cache_features: score = clock.last_score  # validation ran: clock.test scored
+    else:
+        final = Scorer(trained if entry is not None else model, *test, like=entry and (clock.test or entry['scorer']))
+        score = final()
+    if entry is not None: entry['scorer'] = clock.test or final
+    return score
+
 # %% ../nbs/03a_fast.ipynb #35ce2890
 def train_fast(model:keras.Model, # a model from build_cnn (frozen layers stay frozen)
                train:tuple, # (x_train, y_train): uint8 images and integer labels
@@ -328,60 +385,29 @@ def train_fast(model:keras.Model, # a model from build_cnn (frozen layers stay f
               ) -> TrainResult:
     "`train_cnn`'s training, faster: compile `model`, train it on `train`, score it on `test`, and time it."
     arguments = dict(locals())  # for the call again under a strategy's scope
-    check_inputs(model, train, test, epochs, batch_size)
-    steps = -(-len(train[0]) // batch_size)
-    if steps_per_execution is not None and (steps_per_execution < 1 or steps % steps_per_execution):
-        raise ValueError(f"steps_per_execution must divide the {steps} batches of an epoch (or be None), "
-                         f"received {steps_per_execution}.")
-    x_train, y_train = np.asarray(train[0]), np.asarray(train[1]).astype(np.int32)
-    if x_train.ndim == 3: x_train = x_train[..., None]
-    x_test, y_test = preprocess(*test)
-    if cache_features and model.get_layer('features').trainable_weights:
-        raise ValueError("cache_features=True needs the convolutions frozen, or their features change as they train: "
-                         "call freeze(model, 'features') first.")
-    if strategy is not None:
-        if not all(strategy.extended.variable_created_in_scope(w.value) for w in model.weights):
-            raise ValueError(f"train_fast(strategy=...) needs a model built under that strategy: create it (build_cnn, "
-                             f"copy_cnn) inside `with strategy.scope():`. Model {model.name!r} was built outside it.")
-        with strategy.scope(): return train_fast(**{**arguments, 'strategy': None, 'compiled_models': None})
+    steps = _check_fast(model, train, test, epochs, batch_size, steps_per_execution, cache_features)
+    if strategy is not None: return _in_scope(strategy, model, arguments)
     if deterministic:
         import tensorflow as tf
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(seed)
-    def compiled(m):
-        opt = FusedAdam() if optimizer == 'adam' else keras.optimizers.get(optimizer)
-        if learning_rate is not None: opt.learning_rate = learning_rate
-        if any(getattr(l, 'dtype_policy', None) is not None and l.dtype_policy.name == 'mixed_float16' for l in all_layers(m)):
-            opt = keras.optimizers.LossScaleOptimizer(opt)  # float16 gradients need loss scaling; bfloat16's range does not
-        # Compiling here also makes any earlier change of `trainable` take effect (see the freeze notebook).
-        m.compile(optimizer=opt, loss='sparse_categorical_crossentropy', metrics=['accuracy'],
-                  steps_per_execution=steps_per_execution or _execution_steps(cache_features, steps))
-        return m
-    start = time.perf_counter()
-    extract_seconds, entry = 0.0, None
+    compiled = _compiler(optimizer, learning_rate, steps_per_execution or _execution_steps(cache_features, steps))
+    x_train, y_train = np.asarray(train[0]), np.asarray(train[1]).astype(np.int32)
+    if x_train.ndim == 3: x_train = x_train[..., None]
+    x_test, y_test = preprocess(*test)
+    entry = None  # the compiled copy it trains through, if any
     if cache_features:
-        # one table of the training and test images' features; the head reads its rows by index
-        n_features = int(np.prod(model.get_layer('features').output.shape[1:]))
-        with_test = validate or curve_points  # the test images' features, only where validation or the curve reads them
-        table = _aligned_empty((len(x_train) + (len(x_test) if with_test else 0), n_features), cache_dtype)
-        extract_features(model, x_train, cache_dtype, out=table[:len(x_train)])
-        extract_seconds = time.perf_counter() - start
-        if with_test: extract_features(model, x_test, cache_dtype, out=table[len(x_train):])  # not counted as training
-        trained = compiled(_head(model, table, seed))
-        rows = np.arange(len(table), dtype=np.int32)
-        x_test_fit = rows[len(x_train):]
-        batches = ShuffledBatches(rows[:len(x_train)], y_train, batch_size, seed, scale=False)
+        trained, batches, x_test_fit, extract_seconds = _on_cached_features(
+            model, (x_train, y_train), x_test, batch_size, seed, cache_dtype, validate or curve_points, compiled)
     else:
-        x_test_fit = x_test
         # with an optimizer object (its state would be shared) or a checkpoint, the model trains itself, as it does on
         # cached features (above) and under a strategy
         if compiled_models is not None and isinstance(optimizer, str) and resume_dir is None:
             rate = _default_rate(optimizer) if learning_rate is None else learning_rate
             entry = compiled_models.load(model, (optimizer, batch_size, steps_per_execution or 1), compiled, rate)
-        trained = entry['model'] if entry is not None else compiled(model)
+        trained, x_test_fit, extract_seconds = entry['model'] if entry is not None else compiled(model), x_test, 0.0
         batches = ShuffledBatches(x_train, y_train, batch_size, seed)
-    callbacks = list(callbacks or [])
-    initial_epoch = 0
+    callbacks, initial_epoch, checkpoint = list(callbacks or []), 0, None
     if resume_dir is not None:
         checkpoint = EpochCheckpoint(resume_dir, dict(epochs=epochs, batch_size=batch_size, seed=seed, n_train=len(x_train),
                                                       optimizer=optimizer, learning_rate=learning_rate,
@@ -394,25 +420,11 @@ def train_fast(model:keras.Model, # a model from build_cnn (frozen layers stay f
     fit_start = time.perf_counter()
     history = trained.fit(batches.dataset(epochs), epochs=epochs, initial_epoch=initial_epoch, steps_per_epoch=len(batches),
                           shuffle=False, callbacks=[clock] + callbacks, verbose=verbose)
-    if resume_dir is not None: checkpoint.remove()  # finished: a rerun starts afresh
+    if checkpoint is not None: checkpoint.remove()  # finished: a rerun starts afresh
     fit_seconds = time.perf_counter() - fit_start + extract_seconds
-    if entry is not None: model.set_weights(trained.get_weights()); _copy_dropout_state(trained, model)
-    if cache_features or entry is not None: compiled(model)  # for `evaluate` by the caller: it trained through another model
-    if clock.last_score is not None and not cache_features:
-        test_loss, test_accuracy, predictions = clock.last_score  # the last epoch's validation scored these very weights
-    else:  # the model itself, on images (the validation on cached features scored the head)
-        final = Scorer(trained if entry is not None else model, x_test, y_test, like=entry and (clock.test or entry['scorer']))
-        test_loss, test_accuracy, predictions = final()
-    if entry is not None: entry['scorer'] = clock.test or final
-    params = trainable_summary(model)
-    return TrainResult(model=model, history={k: [float(v) for v in vs] for k, vs in history.history.items()},
-                       test_loss=float(test_loss), test_accuracy=float(test_accuracy),
-                       train_seconds=extract_seconds + clock.total, epoch_seconds=clock.epoch_seconds,
-                       fit_seconds=fit_seconds, trainable_params=params.trainable, frozen_params=params.frozen,
-                       n_train=len(x_train), epochs=epochs - initial_epoch, batch_size=batch_size, seed=seed,
-                       cached_features=bool(cache_features), extract_seconds=extract_seconds, trace_seconds=clock.trace_seconds,
-                       predictions=predictions,
-                       curve=clock.curve)
+    score = _final_score(model, trained, entry, clock, compiled, (x_test, y_test), cache_features)
+    return TrainResult.from_fit(model, history, clock, score, fit_seconds, len(x_train), batch_size, seed,
+                                extract_seconds, bool(cache_features))
 
 # %% ../nbs/03a_fast.ipynb #f8cdf694
 ENGINES = {'fast': 'train_fast: cached features, a TensorFlow input pipeline, a fused Adam, compiled copies traced once',

@@ -56,6 +56,26 @@ class TrainResult:
                     samples_per_second=self.samples_per_second, n_train=self.n_train, epochs=self.epochs,
                     batch_size=self.batch_size, seed=self.seed, cached_features=self.cached_features,
                     extract_seconds=self.extract_seconds, trace_seconds=self.trace_seconds, curve=self.curve)
+    @classmethod
+    def from_fit(cls, model:keras.Model, # the trained model
+                 history, # what `fit` returned
+                 clock, # the fit's TrainClock: the training seconds of each epoch, the trace and the curve
+                 score:tuple, # (test loss, test accuracy, the predicted class of every test image) after training
+                 fit_seconds:float, # the whole `fit` call's seconds (and the feature extraction's)
+                 n_train:int, batch_size:int, seed:int,
+                 extract_seconds:float=0.0, # the cached features' extraction, counted as training (the fast engine)
+                 cached_features:bool=False, # whether the dense layers trained on cached features
+                ) -> 'TrainResult':
+        "The result of one `fit`, as both engines (train_cnn, train_fast) assemble it."
+        test_loss, test_accuracy, predictions = score
+        params = trainable_summary(model)
+        return cls(model=model, history={k: [float(v) for v in vs] for k, vs in history.history.items()},
+                   test_loss=float(test_loss), test_accuracy=float(test_accuracy),
+                   train_seconds=extract_seconds + clock.total, epoch_seconds=clock.epoch_seconds, fit_seconds=fit_seconds,
+                   trainable_params=params.trainable, frozen_params=params.frozen, n_train=n_train,
+                   epochs=len(clock.epoch_seconds), batch_size=batch_size, seed=seed, cached_features=cached_features,
+                   extract_seconds=extract_seconds, trace_seconds=clock.trace_seconds, predictions=predictions,
+                   curve=clock.curve)
     def __str__(self):
         return (f'test accuracy {self.test_accuracy:.2%}, loss {self.test_loss:.4f}; '
                 f'{self.train_seconds:.1f} s training ({self.samples_per_second:,.0f} images/s'
@@ -143,10 +163,5 @@ def train_cnn(model:keras.Model, # a model from build_cnn; layers frozen before 
     fit_seconds = time.perf_counter() - start
     test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=1024, verbose=0)
     predictions = model.predict(x_test, batch_size=1024, verbose=0).argmax(-1)
-    params = trainable_summary(model)
-    return TrainResult(model=model, history={k: [float(v) for v in vs] for k, vs in history.history.items()},
-                       test_loss=float(test_loss), test_accuracy=float(test_accuracy), train_seconds=clock.total,
-                       epoch_seconds=clock.epoch_seconds, fit_seconds=fit_seconds, trainable_params=params.trainable,
-                       frozen_params=params.frozen, n_train=len(x), epochs=len(clock.epoch_seconds),
-                       batch_size=batch_size, seed=seed, trace_seconds=clock.trace_seconds,
-                       predictions=predictions, curve=clock.curve)
+    return TrainResult.from_fit(model, history, clock, (test_loss, test_accuracy, predictions), fit_seconds, len(x),
+                                batch_size, seed)
