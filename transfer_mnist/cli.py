@@ -234,24 +234,24 @@ def make_parser() -> argparse.ArgumentParser:
 
 # %% ../nbs/05_cli.ipynb #1f77eb6f
 def _study(args, parser):
-    from transfer_mnist.experiment import Progress
+    from transfer_mnist.experiment import Progress, Settings
     from transfer_mnist.study import STUDY_SIZES, run_study
     defaults = dict(data='auto', epochs=2, seeds=[0, 1, 2], sizes=list(STUDY_SIZES), min_steps=200)
     given = {k: getattr(args, k) for k in defaults if getattr(args, k) is not None}
-    settings = {**defaults, **(STUDY_QUICK if args.quick else {}), **given}
-    try: data, described = choose_data(settings['data'])
+    chosen = {**defaults, **(STUDY_QUICK if args.quick else {}), **given}
+    try: settings = Settings(arch=args.arch, epochs=chosen['epochs'], batch_size=args.batch_size, seeds=chosen['seeds'],
+                             digits_a=args.digits_a, digits_b=args.digits_b, precision=args.precision, engine=args.engine)
+    except ValueError as e: parser.error(str(e))  # before any data is loaded or folder made
+    try: data, described = choose_data(chosen['data'])
     except (OSError, ValueError) as e:
         return _fail(e)
-    label = _public_label(settings['data'], described)
+    label = _public_label(chosen['data'], described)
     try: _ready(args.output)
     except OSError as e: return _fail(e)
     print(f'data: {described}', flush=True)
-    try:
-        study = run_study(data, arch=args.arch, epochs=settings['epochs'], batch_size=args.batch_size, seeds=settings['seeds'],
-                          digits_a=args.digits_a, digits_b=args.digits_b, sizes=settings['sizes'],
-                          min_steps=settings['min_steps'], precision=args.precision, engine=args.engine, folder=args.output,
-                          log=Progress('terminal'))
-    except ValueError as e: parser.error(str(e))  # the settings are checked before any training
+    try: study = run_study(data, settings, sizes=chosen['sizes'], min_steps=chosen['min_steps'], folder=args.output,
+                           log=Progress('terminal'))
+    except ValueError as e: parser.error(str(e))  # what depends on the data (the sizes), checked before any training
     print(f'\n{study.markdown()}')
     since = time.time()
     try: written = study.write(args.output, label)
@@ -297,22 +297,22 @@ def main(argv=None) -> int:
     overlap = sorted(set(parse_digits(args.digits_a)) & set(parse_digits(args.digits_b)))  # run and study
     if overlap: parser.error(f'--digits-a and --digits-b overlap in {overlap}: the two tasks need disjoint digits')
     if args.command == 'study': return _study(args, parser)
+    from transfer_mnist.experiment import Progress, Settings, run_experiment
+    epochs = args.epochs or (SAMPLE_EPOCHS if args.data == 'sample' else 1)
+    try: settings = Settings(arch=args.arch, epochs=epochs, batch_size=args.batch_size, seeds=args.seeds, digits_a=args.digits_a,
+                             digits_b=args.digits_b, cache=args.cache, precision=args.precision, engine=args.engine,
+                             reuse=not args.no_reuse)
+    except ValueError as e: parser.error(str(e))  # before any data is loaded or folder made
     try: data, described = choose_data(args.data)
     except (OSError, ValueError) as e:
         return _fail(e)
     try: _ready(args.output)
     except OSError as e: return _fail(e)
-    from transfer_mnist.experiment import Progress, run_experiment
     print(f'data: {described}', flush=True)
-    epochs = args.epochs
-    if epochs is None:
-        epochs = SAMPLE_EPOCHS if args.data == 'sample' else 1
-        if args.data == 'sample':
-            print(f'epochs: {epochs}, not the 1 of full MNIST, as the sample has a sixth of its training images (--epochs '
-                  'sets it)', flush=True)
-    exp = run_experiment(data, arch=args.arch, epochs=epochs, batch_size=args.batch_size, seeds=args.seeds,
-                         approaches=args.approaches, digits_a=args.digits_a, digits_b=args.digits_b, cache=args.cache, head=args.head, precision=args.precision,
-                         engine=args.engine, reuse=not args.no_reuse,
+    if args.epochs is None and args.data == 'sample':
+        print(f'epochs: {epochs}, not the 1 of full MNIST, as the sample has a sixth of its training images (--epochs '
+              'sets it)', flush=True)
+    exp = run_experiment(data, settings, approaches=args.approaches, head=args.head,
                          log=Progress('terminal'))  # a line per training and epoch; in a terminal, a bar within each epoch
     print(f'\nsummary (data: {described})\n{exp.markdown()}')
     label, since = _public_label(args.data, described), time.time()

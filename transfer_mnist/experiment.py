@@ -4,13 +4,13 @@
 
 # %% auto #0
 __all__ = ['APPROACHES', 'CACHE_LIMIT_BYTES', 'CACHE_MIN_IMAGE_EPOCHS', 'CACHES', 'HEADS', 'AUTO_HEAD', 'LESSONS_DIR',
-           'RECORD_ENV', 'COLORS', 'use_cache', 'Results', 'Experiment', 'Progress', 'full_mnist_numbers',
+           'RECORD_ENV', 'COLORS', 'use_cache', 'Results', 'Experiment', 'Settings', 'Progress', 'full_mnist_numbers',
            'run_experiment', 'plot_learning_curves', 'confusion', 'plot_confusion', 'plot_misclassified']
 
 # %% ../nbs/04_experiment.ipynb #79b4478c
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -179,16 +179,32 @@ class Experiment(Results):
                          + ', '.join(f'{a} (seed {s})' for a, s in self.not_run))
         return '\n'.join(lines)
 
+# %% ../nbs/04_experiment.ipynb #4f0de3c1
+@dataclass(frozen=True)
+class Settings:
+    "What a comparison or a study trains, and how; checked when made."
+    arch:str='seed' # 'seed' (the lab's network) or 'pooled' (Keras's mnist_transfer_cnn): see ARCHITECTURES
+    epochs:int=1 # epochs of every training (in a study: of the bases and of every training on all of B)
+    batch_size:int=128 # images per gradient step
+    seeds:tuple=(0, 1, 2) # one of every training per seed
+    digits_a:str='0-4' # task A, learned first
+    digits_b:str='5-9' # task B, the transfer target
+    cache:str='auto' # train frozen networks on cached features: 'auto' (when it pays and fits, see use_cache), 'on' or 'off'
+    precision:str='auto' # 'auto' (bfloat16 on CPUs with bf16 instructions, else float32), 'float32', 'bfloat16' or 'float16': see resolve_precision
+    engine:str='fast' # 'fast' (train_fast) or 'keras' (train_cnn: plain compile, fit, evaluate): see ENGINES
+    reuse:bool=True # the fast engine trains each kind of network through one compiled copy (CompiledModels): same numbers, traced once
+    def __post_init__(self):
+        one_of('arch', self.arch, ARCHITECTURES); at_least_one('epochs', self.epochs); at_least_one('batch_size', self.batch_size)
+        object.__setattr__(self, 'seeds', tuple(distinct_seeds(self.seeds)))  # frozen: set once, as integers
+        one_of('cache', self.cache, CACHES); one_of('engine', self.engine, ENGINES)
+        if self.engine == 'keras' and self.cache == 'on': raise ValueError("cache='on' needs engine='fast': cached features are its own.")
+
 # %% ../nbs/04_experiment.ipynb #f2de7ec1
-def _check_arguments(arch, approaches, epochs, seeds, cache, head, engine) -> list: # the seeds, as integers
-    "Every mistake in `run_experiment`'s arguments, caught before any training."
-    one_of('arch', arch, ARCHITECTURES)
+def _check_arguments(approaches, head):
+    "The mistakes in `run_experiment`'s own arguments (Settings checks the rest), caught before any training."
     unknown = [a for a in approaches if a not in APPROACHES]
     if unknown: raise ValueError(f"Unknown approaches {unknown}: choose from {list(APPROACHES)}.")
-    at_least_one('epochs', epochs); seeds = distinct_seeds(seeds)
-    one_of('cache', cache, CACHES); one_of('head', head, HEADS); one_of('engine', engine, ENGINES)
-    if engine == 'keras' and cache == 'on': raise ValueError("cache='on' needs engine='fast': cached features are its own.")
-    return seeds
+    one_of('head', head, HEADS)
 
 class _EpochLog(keras.callbacks.Callback):
     "A line of progress at the end of each epoch of one training: its test accuracy."
@@ -311,65 +327,65 @@ def full_mnist_numbers(lesson:str, # the lesson's notebook name, such as '10_lab
     return stored[part]
 
 # %% ../nbs/04_experiment.ipynb #1c69e3e5
-def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist returns
-                   arch:str='seed', # 'seed' (the lab's network) or 'pooled' (Keras's mnist_transfer_cnn)
-                   epochs:int=1, # epochs of every training
-                   batch_size:int=128,
-                   seeds=(0, 1, 2), # one run of every approach per seed
-                   approaches=tuple(APPROACHES), # which of APPROACHES to run (the base always runs)
-                   digits_a='0-4', # task A, learned first
-                   digits_b='5-9', # task B, the transfer target
-                   cache='auto', # cache features for the frozen approach: 'auto', 'on' or 'off'
-                   head='auto', # the frozen transfer's dense layers: 'keep' the base's, 'new' ones, or 'auto' (see above)
-                   finetune_lr:float=1e-4, # learning rate of the fine-tuned approach (adam's default is 1e-3)
-                   precision:str='auto', # 'auto' (bfloat16 on CPUs with bf16 instructions, else float32), 'float32', 'bfloat16' or 'float16': see resolve_precision
-                   target_accuracy:float=0.97, # for the time to reach it
-                   curve_points:int=4, # learning-curve points an epoch
-                   engine:str='fast', # 'fast' (train_fast) or 'keras' (train_cnn: plain compile, fit, evaluate): see ENGINES
-                   reuse:bool=True, # the fast engine trains each kind of network through one compiled copy (CompiledModels): same numbers, traced once
-                   log=print, # called with each line of progress; a Progress also shows each training's steps
-                  ) -> Experiment:
-    "Train the base on A and every approach on B, for every seed; return the comparison."
-    seeds = _check_arguments(arch, approaches, epochs, seeds, cache, head, engine)
-    if head == 'auto': head = AUTO_HEAD[arch]
-    precision, precision_reason = resolve_precision(precision)
-    task_a, task_b = transfer_split(data, digits_a, digits_b)
-    digits_a, digits_b = digits_label(digits_a), digits_label(digits_b)
-    both = split_digits(*data[0], parse_digits(digits_a) + parse_digits(digits_b))  # the reference's training set
-    settings = dict(arch=arch, epochs=epochs, batch_size=batch_size, seeds=seeds, approaches=list(approaches),
-                    digits_a=digits_a, digits_b=digits_b, cache=cache, head=head, finetune_lr=finetune_lr, precision=precision,
-                    precision_reason=precision_reason, engine=engine, reuse=reuse and engine == 'fast',
-                    target_accuracy=target_accuracy, n_train_a=len(task_a[0][0]), n_train_b=len(task_b[0][0]),
-                    n_test_a=len(task_a[1][0]), n_test_b=len(task_b[1][0]), machine=describe_device())
-    exp = Experiment(settings=settings, runs=[])
-    todo = [(a, s) for s in seeds for a in ['base'] + list(approaches)]
-    common = dict(epochs=epochs, batch_size=batch_size, curve_points=curve_points,
-                  compiled_models=CompiledModels() if reuse and engine == 'fast' else None)
-    def fresh_cnn(seed): return build_cnn(10, **ARCHITECTURES[arch], seed=seed, precision=precision)
-    def progress(approach, seed):  # the callbacks that report a training's progress: its epochs, and its steps if log shows them
-        on = f'digits {digits_a} and {digits_b}' if approach == 'reference' else f'digits {digits_b}'
+def _report_settings(s:Settings, approaches, head, finetune_lr, target_accuracy, task_a, task_b) -> dict:
+    "An experiment's settings as its report stores them: `s`, resolved (the precision, the head), and the data's sizes."
+    precision, precision_reason = resolve_precision(s.precision)
+    return dict(arch=s.arch, epochs=s.epochs, batch_size=s.batch_size, seeds=list(s.seeds), approaches=list(approaches),
+                digits_a=digits_label(s.digits_a), digits_b=digits_label(s.digits_b), cache=s.cache,
+                head=AUTO_HEAD[s.arch] if head == 'auto' else head, finetune_lr=finetune_lr, precision=precision,
+                precision_reason=precision_reason, engine=s.engine, reuse=s.reuse and s.engine == 'fast',
+                target_accuracy=target_accuracy, n_train_a=len(task_a[0][0]), n_train_b=len(task_b[0][0]),
+                n_test_a=len(task_a[1][0]), n_test_b=len(task_b[1][0]), machine=describe_device())
+
+def _progress(settings, log):
+    "The callbacks that report a training's progress, by approach and seed: its epochs, and its steps if `log` shows them."
+    def callbacks(approach, seed):
+        on = f"digits {settings['digits_a']} and {settings['digits_b']}" if approach == 'reference' else f"digits {settings['digits_b']}"
         label = 'base' if approach == 'base' else f'{approach} on {on}'
         steps = [log.training(f'{label}, seed {seed}')] if hasattr(log, 'training') else []  # its bar ends before the epoch's line
-        return steps + [_EpochLog(label, epochs, log)]
-    def record(approach, seed, result, before=None):
-        row = dict(approach=approach, **result.summary(), seconds_to_target=result.seconds_to(target_accuracy))
-        if before is not None: row.update(_after(before, result, target_accuracy))
-        exp.runs.append(row)
-        todo.remove((approach, seed))
-        log(f'  {approach:<9} seed {seed}: {result}')
+        return steps + [_EpochLog(label, settings['epochs'], log)]
+    return callbacks
 
-    log(f'precision: {precision} ({precision_reason})')
-    log(f'engine: {engine} ({ENGINES[engine]})')
+def _record(exp, todo, log, approach, seed, result, before=None):
+    "Add one finished training to `exp`, strike it from `todo`, and say so."
+    target = exp.settings['target_accuracy']
+    row = dict(approach=approach, **result.summary(), seconds_to_target=result.seconds_to(target))
+    if before is not None: row.update(_after(before, result, target))
+    exp.runs.append(row)
+    todo.remove((approach, seed))
+    log(f'  {approach:<9} seed {seed}: {result}')
+
+# %% ../nbs/04_experiment.ipynb #95c01770
+def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist returns
+                   settings:Settings=None, # what to train and how (None: Settings(), the lab's)
+                   approaches=tuple(APPROACHES), # which of APPROACHES to run (the base always runs)
+                   head='auto', # the frozen transfer's dense layers: 'keep' the base's, 'new' ones, or 'auto' (see above)
+                   finetune_lr:float=1e-4, # learning rate of the fine-tuned approach (adam's default is 1e-3)
+                   target_accuracy:float=0.97, # for the time to reach it
+                   curve_points:int=4, # learning-curve points an epoch
+                   log=print, # called with each line of progress; a Progress also shows each training's steps
+                   **changes, # fields of Settings to change, by name: run_experiment(data, epochs=3, seeds=[0])
+                  ) -> Experiment:
+    "Train the base on A and every approach on B, for every seed; return the comparison."
+    s = replace(settings or Settings(), **changes); _check_arguments(approaches, head)
+    task_a, task_b = transfer_split(data, s.digits_a, s.digits_b)
+    exp = Experiment(settings=_report_settings(s, approaches, head, finetune_lr, target_accuracy, task_a, task_b), runs=[])
+    st, todo, progress = exp.settings, [(a, seed) for seed in s.seeds for a in ['base'] + list(approaches)], _progress(exp.settings, log)
+    both = split_digits(*data[0], parse_digits(st['digits_a']) + parse_digits(st['digits_b']))  # the reference's training set
+    common = dict(epochs=s.epochs, batch_size=s.batch_size, curve_points=curve_points,
+                  compiled_models=CompiledModels() if st['reuse'] else None)
+    def fresh_cnn(seed): return build_cnn(10, **ARCHITECTURES[s.arch], seed=seed, precision=st['precision'])
+    log(f"precision: {st['precision']} ({st['precision_reason']})")
+    log(f'engine: {s.engine} ({ENGINES[s.engine]})')
     try:
-        for seed in seeds:
-            log(f'seed {seed}: base network, end to end on digits {digits_a} ({len(task_a[0][0]):,} images)')
+        for seed in s.seeds:
+            log(f"seed {seed}: base network, end to end on digits {st['digits_a']} ({len(task_a[0][0]):,} images)")
             base = exp.details.setdefault('bases', {})[seed] = fresh_cnn(seed)
-            record('base', seed, train_with(engine, base, *task_a, seed=seed, callbacks=progress('base', seed), **common))
-            for approach, result, before in _transfers(engine, base, approaches, task_b, both, seed, fresh_cnn, head,
-                                                       cache, finetune_lr, progress, common):
-                record(approach, seed, result, before)
-                if seed == seeds[0]:
-                    exp.details.setdefault('predictions', {})[approach] = result.predictions  # drawn in the figures
+            _record(exp, todo, log, 'base', seed, train_with(s.engine, base, *task_a, seed=seed, callbacks=progress('base', seed), **common))
+            for approach, result, before in _transfers(s.engine, base, approaches, task_b, both, seed, fresh_cnn, st['head'],
+                                                       s.cache, finetune_lr, progress, common):
+                _record(exp, todo, log, approach, seed, result, before)
+                if seed == s.seeds[0]: exp.details.setdefault('predictions', {})[approach] = result.predictions  # drawn in the figures
         exp.details['test_b'] = task_b[1]
     except KeyboardInterrupt:
         exp.interrupted = True

@@ -4,12 +4,13 @@
 
 # %% auto #0
 __all__ = ['CURVE_SIZE', 'ENGINES', 'Scorer', 'FastClock', 'extract_features', 'ShuffledBatches', 'FusedAdam', 'EpochCheckpoint',
-           'CompiledModels', 'train_fast', 'train_with']
+           'CompiledModels', 'FastOptions', 'train_fast', 'train_with']
 
 # %% ../nbs/03a_fast.ipynb #bbe6b0df
 import functools
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -303,25 +304,41 @@ def _execution_steps(cached, steps):
     "Batches a call of the compiled step runs: on cached features the largest divisor of an epoch's `steps` up to 16."
     return max(k for k in range(1, 17) if steps % k == 0) if cached else 1
 
+# %% ../nbs/03a_fast.ipynb #65b7834c
+@dataclass(frozen=True)
+class FastOptions:
+    "The fast engine's options beyond `train_cnn`'s arguments; `train_fast` takes them by name."
+    cache_features:bool=False # train the dense layers on cached features (needs 'features' frozen)
+    cache_dtype:str='float32' # dtype of the cached features ('float16' halves their memory)
+    validate:bool=True # evaluate on `test` after every epoch (False: only at the end, for runs of many short epochs)
+    curve_points:int=0 # learning-curve points an epoch (0: only the epoch ends)
+    curve_size:int=CURVE_SIZE # test images the mid-epoch curve points are measured on
+    steps_per_execution:int=None # batches a call of the compiled step runs (must divide the batches an epoch); None: see above
+    resume_dir:object=None # a folder for a checkpoint after every epoch: an interrupted run resumes from it
+    strategy:object=None # a tf.distribute strategy to train under (the model must be built in its scope)
+    deterministic:bool=False # also make TensorFlow's ops deterministic (for GPUs; process-wide, slower there)
+    compiled_models:CompiledModels=None # train through a compiled copy kept there (see above): same numbers, no new tracing
+    verbose:int=0 # keras's fit verbosity
+
 # %% ../nbs/03a_fast.ipynb #9931cd1b
-def _check_fast(model, train, test, epochs, batch_size, steps_per_execution, cache_features) -> int: # batches an epoch
+def _check_fast(model, train, test, epochs, batch_size, o:FastOptions) -> int: # batches an epoch
     "Every mistake in `train_fast`'s arguments, caught before any training (the rest are `check_inputs`'s)."
     check_inputs(model, train, test, epochs, batch_size)
     steps = -(-len(train[0]) // batch_size)
-    if steps_per_execution is not None and (steps_per_execution < 1 or steps % steps_per_execution):
+    if o.steps_per_execution is not None and (o.steps_per_execution < 1 or steps % o.steps_per_execution):
         raise ValueError(f"steps_per_execution must divide the {steps} batches of an epoch (or be None), "
-                         f"received {steps_per_execution}.")
-    if cache_features and model.get_layer('features').trainable_weights:
+                         f"received {o.steps_per_execution}.")
+    if o.cache_features and model.get_layer('features').trainable_weights:
         raise ValueError("cache_features=True needs the convolutions frozen, or their features change as they train: "
                          "call freeze(model, 'features') first.")
     return steps
 
-def _in_scope(strategy, model, arguments:dict) -> TrainResult:
-    "`train_fast` again with `arguments`, inside `strategy`'s scope, where the model must have been built."
+def _in_scope(strategy, model, train_again) -> TrainResult:
+    "`train_again()`, inside `strategy`'s scope, where the model must have been built."
     if not all(strategy.extended.variable_created_in_scope(w.value) for w in model.weights):
         raise ValueError(f"train_fast(strategy=...) needs a model built under that strategy: create it (build_cnn, "
                          f"copy_cnn) inside `with strategy.scope():`. Model {model.name!r} was built outside it.")
-    with strategy.scope(): return train_fast(**{**arguments, 'strategy': None, 'compiled_models': None})
+    with strategy.scope(): return train_again()
 
 def _compiler(optimizer, learning_rate, steps_per_execution):
     "A function that compiles a model for training with these settings, and returns it."
@@ -336,18 +353,38 @@ def _compiler(optimizer, learning_rate, steps_per_execution):
         return m
     return compiled
 
-def _on_cached_features(model, train, x_test, batch_size, seed, cache_dtype, with_test, compiled) -> tuple:
-    """The head that trains on one table of the training (and, `with_test`, the test) images' features, reading its rows
+def _on_cached_features(model, train, x_test, batch_size, seed, o:FastOptions, compiled) -> tuple:
+    """The head that trains on one table of the training (and, if scored, the test) images' features, reading its rows
     by index: (the compiled head, its batches of row indices, the test rows, the training features' extraction seconds)."""
     (x_train, y_train), start = train, time.perf_counter()
+    with_test = o.validate or o.curve_points  # the test images' features, only where validation or the curve reads them
     n_features = int(np.prod(model.get_layer('features').output.shape[1:]))
-    table = _aligned_empty((len(x_train) + (len(x_test) if with_test else 0), n_features), cache_dtype)
-    extract_features(model, x_train, cache_dtype, out=table[:len(x_train)])
+    table = _aligned_empty((len(x_train) + (len(x_test) if with_test else 0), n_features), o.cache_dtype)
+    extract_features(model, x_train, o.cache_dtype, out=table[:len(x_train)])
     extract_seconds = time.perf_counter() - start
-    if with_test: extract_features(model, x_test, cache_dtype, out=table[len(x_train):])  # not counted as training
+    if with_test: extract_features(model, x_test, o.cache_dtype, out=table[len(x_train):])  # not counted as training
     rows = np.arange(len(table), dtype=np.int32)
     batches = ShuffledBatches(rows[:len(x_train)], y_train, batch_size, seed, scale=False)
     return compiled(_head(model, table, seed)), batches, rows[len(x_train):], extract_seconds
+
+def _training_inputs(model, train, x_test, batch_size, optimizer, learning_rate, seed, o:FastOptions, compiled) -> tuple:
+    """What `fit` trains and on what: (the model to fit, its batches, the test inputs it is scored on, the extraction's
+    seconds, the compiled copy trained through or None)."""
+    if o.cache_features: return (*_on_cached_features(model, train, x_test, batch_size, seed, o, compiled), None)
+    # with an optimizer object (its state would be shared) or a checkpoint, the model trains itself, as it does on
+    # cached features (above) and under a strategy
+    entry = None
+    if o.compiled_models is not None and isinstance(optimizer, str) and o.resume_dir is None:
+        rate = _default_rate(optimizer) if learning_rate is None else learning_rate
+        entry = o.compiled_models.load(model, (optimizer, batch_size, o.steps_per_execution or 1), compiled, rate)
+    trained = entry['model'] if entry is not None else compiled(model)
+    return trained, ShuffledBatches(*train, batch_size, seed), x_test, 0.0, entry
+
+def _checkpoint(o:FastOptions, trained, batches, settings:dict) -> tuple: # (the checkpoint or None, the epoch to start at)
+    "With `resume_dir`, the checkpoint callback, restored from the folder if it holds one with these `settings`."
+    if o.resume_dir is None: return None, 0
+    checkpoint = EpochCheckpoint(o.resume_dir, settings)
+    return checkpoint, checkpoint.restore(trained, batches)
 
 def _final_score(model, trained, entry, clock, compiled, test, cache_features) -> tuple: # (loss, accuracy, predictions)
     """Leave `model` with the trained weights, compiled, and score it on `test`: the last validation scored these very
@@ -370,61 +407,38 @@ def train_fast(model:keras.Model, # a model from build_cnn (frozen layers stay f
                optimizer='adam', # a keras optimizer or its name; 'adam' is `FusedAdam`
                learning_rate:float=None, # None: the optimizer's default (0.001 for adam)
                seed:int=0, # seeds shuffling and dropout (keras.utils.set_random_seed), so a run repeats
-               cache_features:bool=False, # train the dense layers on cached features (needs 'features' frozen)
-               cache_dtype:str='float32', # dtype of the cached features ('float16' halves their memory)
-               validate:bool=True, # evaluate on `test` after every epoch (False: only at the end, for runs of many short epochs)
-               curve_points:int=0, # learning-curve points an epoch (0: only the epoch ends)
-               curve_size:int=CURVE_SIZE, # test images the mid-epoch curve points are measured on
-               steps_per_execution:int=None, # batches a call of the compiled step runs (must divide the batches an epoch); None: see above
                callbacks:list=None, # more keras callbacks, e.g. to show progress
-               resume_dir=None, # a folder for a checkpoint after every epoch: an interrupted run resumes from it
-               strategy=None, # a tf.distribute strategy to train under (the model must be built in its scope)
-               deterministic:bool=False, # also make TensorFlow's ops deterministic (for GPUs; process-wide, slower there)
-               compiled_models:CompiledModels=None, # train through a compiled copy kept there (see above): same numbers, no new tracing
-               verbose:int=0, # keras's fit verbosity
+               **options, # the fast engine's options, by name: the fields of FastOptions (cache_features=True, ...)
               ) -> TrainResult:
     "`train_cnn`'s training, faster: compile `model`, train it on `train`, score it on `test`, and time it."
-    arguments = dict(locals())  # for the call again under a strategy's scope
-    steps = _check_fast(model, train, test, epochs, batch_size, steps_per_execution, cache_features)
-    if strategy is not None: return _in_scope(strategy, model, arguments)
-    if deterministic:
+    o = FastOptions(**options); steps = _check_fast(model, train, test, epochs, batch_size, o)
+    if o.strategy is not None:
+        return _in_scope(o.strategy, model, lambda: train_fast(model, train, test, epochs, batch_size, optimizer, learning_rate,
+                                                               seed, callbacks, **{**options, 'strategy': None, 'compiled_models': None}))
+    if o.deterministic:  # process-wide
         import tensorflow as tf
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(seed)
-    compiled = _compiler(optimizer, learning_rate, steps_per_execution or _execution_steps(cache_features, steps))
+    compiled = _compiler(optimizer, learning_rate, o.steps_per_execution or _execution_steps(o.cache_features, steps))
     x_train, y_train = np.asarray(train[0]), np.asarray(train[1]).astype(np.int32)
-    if x_train.ndim == 3: x_train = x_train[..., None]
-    x_test, y_test = preprocess(*test)
-    entry = None  # the compiled copy it trains through, if any
-    if cache_features:
-        trained, batches, x_test_fit, extract_seconds = _on_cached_features(
-            model, (x_train, y_train), x_test, batch_size, seed, cache_dtype, validate or curve_points, compiled)
-    else:
-        # with an optimizer object (its state would be shared) or a checkpoint, the model trains itself, as it does on
-        # cached features (above) and under a strategy
-        if compiled_models is not None and isinstance(optimizer, str) and resume_dir is None:
-            rate = _default_rate(optimizer) if learning_rate is None else learning_rate
-            entry = compiled_models.load(model, (optimizer, batch_size, steps_per_execution or 1), compiled, rate)
-        trained, x_test_fit, extract_seconds = entry['model'] if entry is not None else compiled(model), x_test, 0.0
-        batches = ShuffledBatches(x_train, y_train, batch_size, seed)
-    callbacks, initial_epoch, checkpoint = list(callbacks or []), 0, None
-    if resume_dir is not None:
-        checkpoint = EpochCheckpoint(resume_dir, dict(epochs=epochs, batch_size=batch_size, seed=seed, n_train=len(x_train),
-                                                      optimizer=optimizer, learning_rate=learning_rate,
-                                                      cache_features=bool(cache_features)))
-        initial_epoch = checkpoint.restore(trained, batches)
-        callbacks.append(checkpoint)
-    n_curve = min(curve_size, len(x_test))
-    clock = FastClock((x_test_fit[:n_curve], y_test[:n_curve]) if curve_points else None, max(curve_points, 1),
-                      test_data=(x_test_fit, y_test) if validate else None, scorer=entry and entry['scorer'])
+    x_train, (x_test, y_test) = x_train[..., None] if x_train.ndim == 3 else x_train, preprocess(*test)
+    trained, batches, x_test_fit, extract_seconds, entry = _training_inputs(
+        model, (x_train, y_train), x_test, batch_size, optimizer, learning_rate, seed, o, compiled)
+    checkpoint, initial_epoch = _checkpoint(o, trained, batches, dict(
+        epochs=epochs, batch_size=batch_size, seed=seed, n_train=len(x_train), optimizer=optimizer,
+        learning_rate=learning_rate, cache_features=bool(o.cache_features)))
+    n_curve = min(o.curve_size, len(x_test))
+    clock = FastClock((x_test_fit[:n_curve], y_test[:n_curve]) if o.curve_points else None, max(o.curve_points, 1),
+                      test_data=(x_test_fit, y_test) if o.validate else None, scorer=entry and entry['scorer'])
     fit_start = time.perf_counter()
     history = trained.fit(batches.dataset(epochs), epochs=epochs, initial_epoch=initial_epoch, steps_per_epoch=len(batches),
-                          shuffle=False, callbacks=[clock] + callbacks, verbose=verbose)
+                          shuffle=False, callbacks=[clock] + list(callbacks or []) + ([checkpoint] if checkpoint else []),
+                          verbose=o.verbose)
     if checkpoint is not None: checkpoint.remove()  # finished: a rerun starts afresh
     fit_seconds = time.perf_counter() - fit_start + extract_seconds
-    score = _final_score(model, trained, entry, clock, compiled, (x_test, y_test), cache_features)
+    score = _final_score(model, trained, entry, clock, compiled, (x_test, y_test), o.cache_features)
     return TrainResult.from_fit(model, history, clock, score, fit_seconds, len(x_train), batch_size, seed,
-                                extract_seconds, bool(cache_features))
+                                extract_seconds, bool(o.cache_features))
 
 # %% ../nbs/03a_fast.ipynb #f8cdf694
 ENGINES = {'fast': 'train_fast: cached features, a TensorFlow input pipeline, a fused Adam, compiled copies traced once',
@@ -435,14 +449,13 @@ def train_with(engine:str, # 'fast' (train_fast) or 'keras' (train_cnn): see ENG
                learning_rate:float=None, # None: adam's default (0.001)
                curve_points:int=0, # learning-curve points an epoch (0: none)
                callbacks:list=None, # more keras callbacks, e.g. progress
-               cache_features:bool=False, validate:bool=True, compiled_models:CompiledModels=None, # the fast engine's
+               **fast, # the fast engine's options (FastOptions: cache_features, validate, compiled_models, ...)
               ) -> TrainResult:
     "One training by the engine named, with adam: what `run_experiment` and `run_study` ask of either engine."
     if one_of('engine', engine, ENGINES) == 'fast':
         return train_fast(model, train, test, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed,
-                          cache_features=cache_features, validate=validate, curve_points=curve_points,
-                          callbacks=callbacks, compiled_models=compiled_models)
-    if cache_features:
+                          callbacks=callbacks, curve_points=curve_points, **fast)
+    if FastOptions(**fast).cache_features:  # (a name that is not an option is refused here too)
         raise ValueError("Cached features are the fast engine's: with engine='keras' the frozen network trains on images.")
     clock = [TrainClock(preprocess(test[0][:CURVE_SIZE], test[1][:CURVE_SIZE]), curve_points)] if curve_points else []
     optimizer = 'adam' if learning_rate is None else keras.optimizers.Adam(learning_rate)
