@@ -25,7 +25,6 @@ def _seeded(seed, offset):
     return keras.initializers.GlorotUniform(seed=None if seed is None else seed + offset)
 
 def build_cnn(n_classes:int=10, # outputs of the softmax layer (10: labels stay digits, as in the seed)
-              input_shape:tuple=(28, 28, 1), # one image, NHWC without the batch axis
               filters:int=32, # filters of each convolution
               kernel_size:int=3, # side of the square convolution kernels
               dense_units:int=128, # units of the hidden dense layer
@@ -52,7 +51,7 @@ def build_cnn(n_classes:int=10, # outputs of the softmax layer (10: labels stay 
     # the softmax stays in float32 under a mixed-precision policy (Keras's advice), for accurate probabilities and loss
     classifier.append(layers.Dense(n_classes, activation='softmax', kernel_initializer=_seeded(seed, 3), name='predictions',
                                    dtype='float32'))
-    inputs = keras.Input(input_shape, name='image')
+    inputs = keras.Input((28, 28, 1), name='image')  # one MNIST image, channels last, as the lab's data gives it
     features = keras.Sequential(features, name='features')
     classifier = keras.Sequential(classifier, name='classifier')
     return keras.Model(inputs, classifier(features(inputs)), name=name)
