@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .core import distinct_seeds
+from .core import at_least_one, distinct_seeds
 from .data import DATA_ENV, digits_label, is_mnist, load_mnist, parse_digits
 
 # %% ../nbs/05_cli.ipynb #949264a0
@@ -36,10 +36,11 @@ def choose_data(choice:str='auto', # 'auto', 'sample', or a path to a folder of 
 
 # %% ../nbs/05_cli.ipynb #4ac4333b
 def _positive(text):
+    "A whole number of at least 1 (core's at_least_one), for argparse, which names the option."
     try: value = int(text)
     except ValueError: raise argparse.ArgumentTypeError(f'expected a whole number, received {text!r}') from None
-    if value < 1: raise argparse.ArgumentTypeError(f'must be at least 1, received {value}')
-    return value
+    try: return at_least_one('the value', value)
+    except ValueError as e: raise argparse.ArgumentTypeError(str(e)) from None
 
 def _digits(text):
     try: return digits_label(text)
