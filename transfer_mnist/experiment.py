@@ -364,9 +364,10 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
                    target_accuracy:float=0.97, # for the time to reach it
                    curve_points:int=4, # learning-curve points an epoch
                    log=print, # called with each line of progress; a Progress also shows each training's steps
-                   **changes, # fields of Settings to change, by name: run_experiment(data, epochs=3, seeds=[0])
-                  ) -> Experiment:
-    "Train the base on A and every approach on B, for every seed; return the comparison."
+                   **changes,
+                  ) -> Experiment: # every training's numbers, their summary, and the figures' data
+    """Train the base on A and every approach on B, for every seed; return the comparison. Fields of `settings` can
+    also be changed by name: `run_experiment(data, epochs=3, seeds=[0])`."""
     s = replace(settings or Settings(), **changes); _check_arguments(approaches, head)
     task_a, task_b = transfer_split(data, s.digits_a, s.digits_b)
     exp = Experiment(settings=_report_settings(s, approaches, head, finetune_lr, target_accuracy, task_a, task_b), runs=[])

@@ -408,9 +408,10 @@ def train_fast(model:keras.Model, # a model from build_cnn (frozen layers stay f
                learning_rate:float=None, # None: the optimizer's default (0.001 for adam)
                seed:int=0, # seeds shuffling and dropout (keras.utils.set_random_seed), so a run repeats
                callbacks:list=None, # more keras callbacks, e.g. to show progress
-               **options, # the fast engine's options, by name: the fields of FastOptions (cache_features=True, ...)
-              ) -> TrainResult:
-    "`train_cnn`'s training, faster: compile `model`, train it on `train`, score it on `test`, and time it."
+               **options,
+              ) -> TrainResult: # the trained model and its numbers
+    """`train_cnn`'s training, faster: compile `model`, train it on `train`, score it on `test`, and time it. The fast
+    engine's own options come by name, as the fields of `FastOptions` (`cache_features=True`, ...)."""
     o = FastOptions(**options); steps = _check_fast(model, train, test, epochs, batch_size, o)
     if o.strategy is not None:
         return _in_scope(o.strategy, model, lambda: train_fast(model, train, test, epochs, batch_size, optimizer, learning_rate,
@@ -449,9 +450,10 @@ def train_with(engine:str, # 'fast' (train_fast) or 'keras' (train_cnn): see ENG
                learning_rate:float=None, # None: adam's default (0.001)
                curve_points:int=0, # learning-curve points an epoch (0: none)
                callbacks:list=None, # more keras callbacks, e.g. progress
-               **fast, # the fast engine's options (FastOptions: cache_features, validate, compiled_models, ...)
-              ) -> TrainResult:
-    "One training by the engine named, with adam: what `run_experiment` and `run_study` ask of either engine."
+               **fast,
+              ) -> TrainResult: # the trained model and its numbers
+    """One training by the engine named, with adam: what `run_experiment` and `run_study` ask of either engine. The fast
+    engine's options (`FastOptions`: `cache_features`, `validate`, `compiled_models`, ...) come by name."""
     if one_of('engine', engine, ENGINES) == 'fast':
         return train_fast(model, train, test, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed,
                           callbacks=callbacks, curve_points=curve_points, **fast)

@@ -283,9 +283,10 @@ def run_study(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist retur
               min_steps:int=200, # gradient steps at least, for the trainings on a subset of B
               folder=None, # a folder to save progress in and resume from (None: keep it in memory)
               log=print, # called with each line of progress
-              **changes, # fields of Settings to change, by name: run_study(data, epochs=1, seeds=[0])
-             ) -> Study:
-    "Train baseA, baseB and every transfer variant at every cut, and the data-efficiency runs, for every seed."
+              **changes,
+             ) -> Study: # every training's numbers, saved in `folder` as they finish
+    """Train baseA, baseB and every transfer variant at every cut, and the data-efficiency runs, for every seed. Fields
+    of `settings` can also be changed by name: `run_study(data, epochs=1, seeds=[0])`."""
     s = replace(settings or STUDY_SETTINGS, **changes); at_least_one('min_steps', min_steps)
     task_a, task_b = transfer_split(data, s.digits_a, s.digits_b)  # checks the digits: known, disjoint
     settings, reason = _study_settings(s, data, task_a, task_b, sizes, min_steps)
