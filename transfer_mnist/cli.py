@@ -236,8 +236,9 @@ def make_parser() -> argparse.ArgumentParser:
 # %% ../nbs/05_cli.ipynb #1f77eb6f
 def _study(args, parser):
     from transfer_mnist.experiment import Progress, Settings
-    from transfer_mnist.study import STUDY_SIZES, run_study
-    defaults = dict(data='auto', epochs=2, seeds=[0, 1, 2], sizes=list(STUDY_SIZES), min_steps=200)
+    from transfer_mnist.study import STUDY_SETTINGS, STUDY_SIZES, run_study
+    defaults = dict(data='auto', epochs=STUDY_SETTINGS.epochs, seeds=list(STUDY_SETTINGS.seeds), sizes=list(STUDY_SIZES),
+                    min_steps=200)
     given = {k: getattr(args, k) for k in defaults if getattr(args, k) is not None}
     chosen = {**defaults, **(STUDY_QUICK if args.quick else {}), **given}
     try: settings = Settings(arch=args.arch, epochs=chosen['epochs'], batch_size=args.batch_size, seeds=chosen['seeds'],
