@@ -38,8 +38,10 @@ def timed(command: list, cwd: Path, env: dict) -> dict:
         sys.stdout.write(line); lines.append(line)
     code = proc.wait()
     phases = {m[1]: int(m[2]) for l in lines if (m := re.match(r'==== (?:CI phase )?([\w -]+?)(?: \(on the sample\))?: (\d+) s ====', l))}
+    notebooks = {m[1]: int(m[2]) for l in lines if (m := re.fullmatch(r'(\S+\.ipynb): (\d+) secs', l.strip()))}
     return dict(command=' '.join(command), exit_code=code, seconds=round(time.perf_counter() - start), phases=phases,
-                passed=next((l.strip() for l in reversed(lines) if re.search(r'\d+ passed', l)), None))
+                passed=next((l.strip() for l in reversed(lines) if re.search(r'\d+ passed', l)), None),
+                notebooks=notebooks)  # each notebook's seconds: tools/test_notebooks.py starts the longest first
 
 
 def main():

@@ -1,0 +1,30 @@
+"""tools/test_notebooks.py, the test tier's notebook runner: the longest first, and a failure named and not hidden."""
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+
+root = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(root/'tools'))
+from test_notebooks import longest_first, measured_seconds  # noqa: E402
+
+
+def test_the_longest_measured_go_first_and_the_unmeasured_before_them():
+    files = [Path(n) for n in ('a.ipynb', 'b.ipynb', 'c.ipynb', 'new.ipynb')]
+    order = longest_first(files, {'a.ipynb': 5, 'b.ipynb': 90, 'c.ipynb': 30})
+    assert [f.name for f in order] == ['new.ipynb', 'b.ipynb', 'c.ipynb', 'a.ipynb']
+    assert measured_seconds(root/'no-such-file.json') == {}
+
+
+def test_a_failing_notebook_fails_the_run_by_name(tmp_path):
+    for name, source in (('fails', "assert 1 == 2, 'on purpose'"), ('passes', 'x = 1')):
+        nbformat.write(new_notebook(cells=[new_code_cell(source)]), tmp_path/f'{name}.ipynb')
+    run = subprocess.run([sys.executable, str(root/'tools'/'test_notebooks.py'), '--path', str(tmp_path)],
+                         capture_output=True, text=True, cwd=root, timeout=300)
+    assert run.returncode == 1 and 'on purpose' in run.stderr, run.stderr[-2000:]
+    assert run.stderr.rstrip().endswith('Notebooks that failed:\n\tfails.ipynb'), run.stderr[-500:]
+    missing = subprocess.run([sys.executable, str(root/'tools'/'test_notebooks.py'), '--path', str(tmp_path/'nothing')],
+                             capture_output=True, text=True, cwd=root, timeout=300)
+    assert missing.returncode == 1 and f"No notebooks to test in {tmp_path/'nothing'}" in missing.stderr, missing.stderr
