@@ -7,14 +7,14 @@ notebook, and nbgrader's autograde of one submission of the lab, on full MNIST a
 are the notebooks' committed outputs).
 
 The notebooks run as the instructors' page says: `jupyter nbconvert --to notebook --execute` with the
-execute timeout that page sets. The autograde runs nbgrader's own commands in a course folder of its own:
+execute timeout that page sets. The autograde runs nbgrader's own commands, with that page's configuration
+(`transfer_mnist.grading.nbgrader_config`: the cells after the lab's last check are left out), in a course folder of its own:
 `generate_assignment`, then `autograde` of one submission (the lab's solutions, answered as a student
 would: the released notebook with each solution cell filled in), then `generate_feedback`.
 nbs/13_instructors.ipynb shows the result.
 """
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -24,6 +24,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
+
+from transfer_mnist.grading import nbgrader_config
 
 root = Path(__file__).resolve().parent.parent
 bin_dir = Path(sys.executable).parent
@@ -73,9 +75,11 @@ def autograde_seconds(data, course: Path) -> dict:
 
 def main(executed=None, notebooks=True):
     out = root/'benchmarks'/'class_times.json'
-    if not notebooks: result = json.loads(out.read_text())
-    else: result = dict(date=datetime.now(timezone.utc).isoformat(timespec='seconds'), cores=os.cpu_count(),
-                  processor=platform.processor() or platform.machine(), timeout=TIMEOUT, notebooks={}, autograde={})
+    from transfer_mnist.core import describe_device
+    measured = dict(date=datetime.now(timezone.utc).isoformat(timespec='seconds'), cores=os.cpu_count(),
+                    processor=describe_device()['name'], timeout=TIMEOUT)
+    if notebooks: result = dict(**measured, notebooks={}, autograde={})
+    else: result = {**json.loads(out.read_text()), 'autograde': {}, 'autograde_measured': measured}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for name, data in (('10_lab.ipynb', 'full'), ('10_lab.ipynb', 'sample'), ('12_further.ipynb', 'full')) if notebooks else ():
@@ -85,8 +89,7 @@ def main(executed=None, notebooks=True):
         course = tmp/'course'
         (course/'source'/'lab').mkdir(parents=True)
         shutil.copy(root/'nbs'/'10_lab.ipynb', course/'source'/'lab')
-        (course/'nbgrader_config.py').write_text(f'c = get_config()\nc.CourseDirectory.course_id = "transfer-mnist"\n'
-                                                 f'c.ExecutePreprocessor.timeout = {TIMEOUT}\n')
+        (course/'nbgrader_config.py').write_text(nbgrader_config(timeout=TIMEOUT))  # the instructors' page's configuration
         timed([str(bin_dir/'nbgrader'), 'generate_assignment', 'lab', '--force'], environment('full'), cwd=course)
         (course/'submitted'/'student1'/'lab').mkdir(parents=True)
         nbformat.write(solved_submission(course/'release'/'lab'/'10_lab.ipynb', root/'nbs'/'10_lab.ipynb'),
