@@ -2,7 +2,7 @@
 and CI meet them.
 
     .venv/bin/python benchmarks/suite_times.py          # tools/dev test, then .ci/run; writes benchmarks/suite_times.json
-    .venv/bin/python benchmarks/suite_times.py --test   # tools/dev test only
+    .venv/bin/python benchmarks/suite_times.py --test   # tools/dev test only (.ci/run's last run is kept)
 
 Each runs in its own fresh clone of this repository's HEAD, in a temporary folder beside a link to ../shared (as CI
 has it), with empty uv and pip caches (so the set-up downloads and installs everything, as on a new machine). The
@@ -50,12 +50,16 @@ def main():
     args = parser.parse_args()
     from transfer_mnist.core import describe_device
     out = dict(date=date.today().isoformat(), processor=describe_device()['name'], cores=os.cpu_count(), caches='empty', runs={})
+    if args.test and result_path.exists():  # the other command's run is kept, with the commit it measured
+        kept = json.loads(result_path.read_text())
+        if (kept['processor'], kept['cores']) == (out['processor'], out['cores']): out['runs'] = kept['runs']
+    commit = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
     for name, command in [('tools/dev test', ['tools/dev', 'test'])] + ([] if args.test else [('.ci/run', ['.ci/run'])]):
         with tempfile.TemporaryDirectory() as tmp:
             clone = fresh_clone(Path(tmp))
             env = {k: v for k, v in os.environ.items() if k not in ('TRANSFER_MNIST_DATA', 'VIRTUAL_ENV')}
             env.update(UV_CACHE_DIR=f'{tmp}/uv-cache', PIP_CACHE_DIR=f'{tmp}/pip-cache', **({'CI': 'true'} if name == '.ci/run' else {}))
-            out['runs'][name] = timed(command, clone, env)
+            out['runs'][name] = dict(timed(command, clone, env), commit=commit)
         print(f"==== {name}: {out['runs'][name]['seconds']} s on {out['processor']} ====", flush=True)
     result_path.write_text(json.dumps(out, indent=1) + '\n')
     print(json.dumps(out, indent=1))

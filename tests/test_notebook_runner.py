@@ -1,4 +1,6 @@
-"""tools/test_notebooks.py, the test tier's notebook runner: the longest first, and a failure named and not hidden."""
+"""tools/test_notebooks.py, the test tier's notebook runner: the longest first, and a failure named and not hidden;
+and the README's table of the tier's times, as benchmarks/suite_times.json measured them."""
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -28,3 +30,23 @@ def test_a_failing_notebook_fails_the_run_by_name(tmp_path):
     missing = subprocess.run([sys.executable, str(root/'tools'/'test_notebooks.py'), '--path', str(tmp_path/'nothing')],
                              capture_output=True, text=True, cwd=root, timeout=300)
     assert missing.returncode == 1 and f"No notebooks to test in {tmp_path/'nothing'}" in missing.stderr, missing.stderr
+
+
+def _duration(seconds: int) -> str: return f'{seconds // 60} min {seconds % 60} s'
+
+
+def test_the_readme_quotes_the_measured_suite_times():
+    "The README's table of the test tier's times is benchmarks/suite_times.json's, word for word."
+    measured = json.loads((root/'benchmarks'/'suite_times.json').read_text())
+    test, ci = measured['runs']['tools/dev test'], measured['runs']['.ci/run']
+    phases = ', '.join(f'{name} {ci["phases"][key]} s' for name, key in (
+        ('set-up', 'set-up'), ('Chromium already installed', 'chromium'), ('check', 'check'), ('test', 'test'),
+        ('newest versions', 'newest')))
+    readme = (root/'README.md').read_text().splitlines()
+    head = f"| on a fresh clone, {measured['date']}, {measured['processor']} ", f"{measured['cores']} cores | wall time |"
+    assert any(l.startswith(head[0]) and l.endswith(head[1]) for l in readme), head  # with the processor's features between
+    rows = [f"| `tools/dev test`, set-up included | {_duration(test['seconds'])} |",
+            f"| of which the notebooks, on the sample, beside pytest | {_duration(test['phases']['notebooks'])} |",
+            f"| of which pytest, beside the notebooks | {_duration(test['phases']['pytest'])} |",
+            f"| `.ci/run` ({phases}) | {_duration(ci['seconds'])} |"]
+    assert [r for r in rows if r not in readme] == [], '\n'.join(rows)
