@@ -46,6 +46,8 @@ def _digits(text):
     try: return digits_label(text)
     except ValueError as e: raise argparse.ArgumentTypeError(str(e)) from None
 
+def _listed(values): return ','.join(map(str, values))  # '0,1,2': a default as the option is written
+
 def _seeds(text):
     try: seeds = [int(s) for s in text.split(',')]
     except ValueError: raise argparse.ArgumentTypeError(f"expected seeds like '0,1,2', received {text!r}") from None
@@ -131,36 +133,37 @@ def _add_run(sub):
     "The `run` command and its options."
     from transfer_mnist.core import PRECISIONS
     from transfer_mnist.cnn import ARCHITECTURES
-    from transfer_mnist.experiment import APPROACHES, CACHES, HEADS
+    from transfer_mnist.experiment import APPROACHES, CACHES, HEADS, Settings
     from transfer_mnist.fast import ENGINES
+    d = Settings()  # the defaults, as run_experiment has them
     run = sub.add_parser('run', help='train on 0-4, transfer to 5-9, compare with end to end',
                          description='Train a CNN on digits 0-4, transfer it to digits 5-9 (convolutions frozen, or '
                                      'fine-tuned) and compare with training end to end, over several seeds.')
     run.add_argument('--data', default='auto', metavar='SOURCE',
                      help=f"'auto' (default: full MNIST, from ${DATA_ENV} if set, else the copy shipped with the "
                           f"package), 'sample' (1,000 training and 500 test images a digit), or a folder of IDX files or a .npz")
-    run.add_argument('--arch', default='seed', choices=list(ARCHITECTURES),
-                     help="'seed': the lab's network (default); 'pooled': Keras's mnist_transfer_cnn variant")
+    run.add_argument('--arch', default=d.arch, choices=list(ARCHITECTURES),
+                     help=f"'seed': the lab's network; 'pooled': Keras's mnist_transfer_cnn variant (default {d.arch!r})")
     run.add_argument('--epochs', type=_positive, default=None,
-                     help=f'epochs of every training (default 1; {SAMPLE_EPOCHS} on the sample, which has a sixth of the images)')
-    run.add_argument('--batch-size', type=_positive, default=128, help='images per step (default 128)')
-    run.add_argument('--seeds', type=_seeds, default=[0, 1, 2], help="random seeds, one run each (default '0,1,2')")
+                     help=f'epochs of every training (default {d.epochs}; {SAMPLE_EPOCHS} on the sample, which has a sixth of the images)')
+    run.add_argument('--batch-size', type=_positive, default=d.batch_size, help=f'images per step (default {d.batch_size})')
+    run.add_argument('--seeds', type=_seeds, default=list(d.seeds), help=f"random seeds, one run each (default {_listed(d.seeds)!r})")
     run.add_argument('--approaches', type=_one_or_more('approach', APPROACHES), default=list(APPROACHES),
                      help=f"which approaches to compare (default '{','.join(APPROACHES)}')")
-    run.add_argument('--digits-a', type=_digits, default='0-4', help="digits of the first task (default '0-4')")
-    run.add_argument('--digits-b', type=_digits, default='5-9', help="digits of the second task (default '5-9')")
-    run.add_argument('--cache', default='auto', choices=list(CACHES),
-                     help="train the frozen approach on cached features: 'auto' (default: when it pays), 'on', 'off'")
+    run.add_argument('--digits-a', type=_digits, default=d.digits_a, help=f'digits of the first task (default {d.digits_a!r})')
+    run.add_argument('--digits-b', type=_digits, default=d.digits_b, help=f'digits of the second task (default {d.digits_b!r})')
+    run.add_argument('--cache', default=d.cache, choices=list(CACHES),
+                     help=f"train the frozen approach on cached features: 'auto' (when it pays), 'on', 'off' (default {d.cache!r})")
     run.add_argument('--head', default='auto', choices=list(HEADS),
                      help="the frozen transfer's dense layers: 'keep' the base's, 'new' ones, or 'auto' (default: "
                           "keep for the seed network, new for the pooled one, as measured best)")
-    run.add_argument('--precision', default='auto', choices=['auto', *PRECISIONS],
-                     help="'auto' (default: bfloat16 on CPUs with bf16 instructions, where it trains about twice as "
-                          "fast, else float32), 'float32' (as the original lab), 'bfloat16' or 'float16' (GPUs); "
-                          "the weights stay float32")
-    run.add_argument('--engine', default='fast', choices=list(ENGINES),
-                     help="'fast' (default: train_fast, cached features and compiled copies) or 'keras' (train_cnn: "
-                          "Keras's compile, fit and evaluate, as the lab's exercises write them)")
+    run.add_argument('--precision', default=d.precision, choices=['auto', *PRECISIONS],
+                     help="'auto' (bfloat16 on CPUs with bf16 instructions, where it trains about twice as fast, else "
+                          "float32), 'float32' (as the original lab), 'bfloat16' or 'float16' (GPUs); the weights stay "
+                          f"float32 (default {d.precision!r})")
+    run.add_argument('--engine', default=d.engine, choices=list(ENGINES),
+                     help="'fast' (train_fast, cached features and compiled copies) or 'keras' (train_cnn: Keras's "
+                          f"compile, fit and evaluate, as the lab's exercises write them) (default {d.engine!r})")
     run.add_argument('--no-reuse', action='store_true',
                      help="compile and trace every training's graph anew, instead of once per kind of network (the "
                           "same results, more time: for measuring what the reuse saves)")
@@ -200,6 +203,7 @@ def _add_study(sub):
     from transfer_mnist.core import PRECISIONS
     from transfer_mnist.cnn import ARCHITECTURES
     from transfer_mnist.fast import ENGINES
+    from transfer_mnist.study import STUDY_SETTINGS as d, STUDY_SIZES
     study = sub.add_parser('study', help='how transferable is each layer, and when does transfer pay',
                            description="Yosinski et al.'s study on MNIST's halves: for each cut between layers, train "
                                        "AnB, AnB+, BnB and BnB+ on B, beside baseB; then accuracy against the number of "
@@ -209,19 +213,19 @@ def _add_study(sub):
                        help="a small study to check that it works: the sample, one seed, one epoch, sizes 10,100,all "
                             "(each setting still overrides)")
     study.add_argument('--data', default=None, metavar='SOURCE', help="as for run (default 'auto'; 'sample' with --quick)")
-    study.add_argument('--arch', default='pooled', choices=list(ARCHITECTURES),
-                       help="'pooled': Keras's variant (default); 'seed': the lab's network")
-    study.add_argument('--epochs', type=_positive, default=None, help='epochs of every training on all of B, and of the bases (default 2)')
-    study.add_argument('--batch-size', type=_positive, default=128, help='images per step (default 128)')
-    study.add_argument('--seeds', type=_seeds, default=None, help="random seeds (default '0,1,2')")
-    study.add_argument('--digits-a', type=_digits, default='0-4', help="digits of task A (default '0-4')")
-    study.add_argument('--digits-b', type=_digits, default='5-9', help="digits of task B (default '5-9')")
+    study.add_argument('--arch', default=d.arch, choices=list(ARCHITECTURES),
+                       help=f"'pooled': Keras's variant; 'seed': the lab's network (default {d.arch!r})")
+    study.add_argument('--epochs', type=_positive, default=None, help=f'epochs of every training on all of B, and of the bases (default {d.epochs})')
+    study.add_argument('--batch-size', type=_positive, default=d.batch_size, help=f'images per step (default {d.batch_size})')
+    study.add_argument('--seeds', type=_seeds, default=None, help=f'random seeds (default {_listed(d.seeds)!r})')
+    study.add_argument('--digits-a', type=_digits, default=d.digits_a, help=f'digits of task A (default {d.digits_a!r})')
+    study.add_argument('--digits-b', type=_digits, default=d.digits_b, help=f'digits of task B (default {d.digits_b!r})')
     study.add_argument('--sizes', type=_sizes, default=None,
-                       help="labelled B images for the data-efficiency curves (default '10,30,100,300,1000,3000,all')")
+                       help=f'labelled B images for the data-efficiency curves (default {_listed(STUDY_SIZES)!r})')
     study.add_argument('--min-steps', type=_positive, default=None,
                        help='gradient steps at least, for trainings on a subset of B (default 200)')
-    study.add_argument('--precision', default='auto', choices=['auto', *PRECISIONS], help="as for run (default 'auto')")
-    study.add_argument('--engine', default='fast', choices=list(ENGINES), help="as for run (default 'fast')")
+    study.add_argument('--precision', default=d.precision, choices=['auto', *PRECISIONS], help=f'as for run (default {d.precision!r})')
+    study.add_argument('--engine', default=d.engine, choices=list(ENGINES), help=f'as for run (default {d.engine!r})')
     study.add_argument('--output', type=_writable_folder, default='transfer-mnist-study', metavar='DIR',
                        help='folder for the study (default transfer-mnist-study); a study there with the same settings resumes')
 
@@ -300,7 +304,7 @@ def main(argv=None) -> int:
     if overlap: parser.error(f'--digits-a and --digits-b overlap in {overlap}: the two tasks need disjoint digits')
     if args.command == 'study': return _study(args, parser)
     from transfer_mnist.experiment import Progress, Settings, run_experiment
-    epochs = args.epochs or (SAMPLE_EPOCHS if args.data == 'sample' else 1)
+    epochs = args.epochs or (SAMPLE_EPOCHS if args.data == 'sample' else Settings().epochs)
     try: settings = Settings(arch=args.arch, epochs=epochs, batch_size=args.batch_size, seeds=args.seeds, digits_a=args.digits_a,
                              digits_b=args.digits_b, cache=args.cache, precision=args.precision, engine=args.engine,
                              reuse=not args.no_reuse)
