@@ -203,7 +203,7 @@ def _add_study(sub):
     from transfer_mnist.core import PRECISIONS
     from transfer_mnist.cnn import ARCHITECTURES
     from transfer_mnist.fast import ENGINES
-    from transfer_mnist.study import STUDY_SETTINGS as d, STUDY_SIZES
+    from transfer_mnist.study import STUDY_MIN_STEPS, STUDY_SETTINGS as d, STUDY_SIZES
     study = sub.add_parser('study', help='how transferable is each layer, and when does transfer pay',
                            description="Yosinski et al.'s study on MNIST's halves: for each cut between layers, train "
                                        "AnB, AnB+, BnB and BnB+ on B, beside baseB; then accuracy against the number of "
@@ -223,7 +223,7 @@ def _add_study(sub):
     study.add_argument('--sizes', type=_sizes, default=None,
                        help=f'labelled B images for the data-efficiency curves (default {_listed(STUDY_SIZES)!r})')
     study.add_argument('--min-steps', type=_positive, default=None,
-                       help='gradient steps at least, for trainings on a subset of B (default 200)')
+                       help=f'gradient steps at least, for trainings on a subset of B (default {STUDY_MIN_STEPS})')
     study.add_argument('--precision', default=d.precision, choices=['auto', *PRECISIONS], help=f'as for run (default {d.precision!r})')
     study.add_argument('--engine', default=d.engine, choices=list(ENGINES), help=f'as for run (default {d.engine!r})')
     study.add_argument('--output', type=_writable_folder, default='transfer-mnist-study', metavar='DIR',
@@ -240,9 +240,9 @@ def make_parser() -> argparse.ArgumentParser:
 # %% ../nbs/05_cli.ipynb #1f77eb6f
 def _study(args, parser):
     from transfer_mnist.experiment import Progress, Settings
-    from transfer_mnist.study import STUDY_SETTINGS, STUDY_SIZES, run_study
+    from transfer_mnist.study import STUDY_MIN_STEPS, STUDY_SETTINGS, STUDY_SIZES, run_study
     defaults = dict(data='auto', epochs=STUDY_SETTINGS.epochs, seeds=list(STUDY_SETTINGS.seeds), sizes=list(STUDY_SIZES),
-                    min_steps=200)
+                    min_steps=STUDY_MIN_STEPS)
     given = {k: getattr(args, k) for k in defaults if getattr(args, k) is not None}
     chosen = {**defaults, **(STUDY_QUICK if args.quick else {}), **given}
     try: settings = Settings(arch=args.arch, epochs=chosen['epochs'], batch_size=args.batch_size, seeds=chosen['seeds'],
