@@ -316,7 +316,7 @@ def main(argv=None) -> int:
     except OSError as e: return _fail(e)
     print(f'data: {described}', flush=True)
     if args.epochs is None and args.data == 'sample':
-        print(f'epochs: {epochs}, not the 1 of full MNIST, as the sample has a sixth of its training images (--epochs '
+        print(f'epochs: {epochs}, not the {Settings().epochs} of full MNIST, as the sample has a sixth of its training images (--epochs '
               'sets it)', flush=True)
     exp = run_experiment(data, settings, approaches=args.approaches, head=args.head,
                          log=Progress('terminal'))  # a line per training and epoch; in a terminal, a bar within each epoch
