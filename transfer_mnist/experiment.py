@@ -21,7 +21,7 @@ from .core import at_least_one, atomic_write, describe_device, distinct_seeds, i
 from .data import digits_label, parse_digits, split_digits, transfer_split
 from .cnn import ARCHITECTURES, build_cnn, copy_cnn
 from .freeze import freeze, unfreeze
-from .fast import ENGINES, CompiledModels, train_with
+from .fast import ENGINES, CompiledModels, FastOptions, train_with
 
 # %% ../nbs/04_experiment.ipynb #6e4553ad
 keras = import_keras()  # the module's Keras, kept out of __all__: students write `import keras`
@@ -193,11 +193,14 @@ class Settings:
     precision:str='auto' # 'auto' (bfloat16 on CPUs with bf16 instructions, else float32), 'float32', 'bfloat16' or 'float16': see resolve_precision
     engine:str='fast' # 'fast' (train_fast) or 'keras' (train_cnn: plain compile, fit, evaluate): see ENGINES
     reuse:bool=True # the fast engine trains each kind of network through one compiled copy (CompiledModels): same numbers, traced once
+    plain:tuple=() # pieces of the fast engine (PIECES) done the plain way instead, to measure what each saves
     def __post_init__(self):
         one_of('arch', self.arch, ARCHITECTURES); at_least_one('epochs', self.epochs); at_least_one('batch_size', self.batch_size)
         object.__setattr__(self, 'seeds', tuple(distinct_seeds(self.seeds)))  # frozen: set once, as integers
         one_of('cache', self.cache, CACHES); one_of('engine', self.engine, ENGINES)
         if self.engine == 'keras' and self.cache == 'on': raise ValueError("cache='on' needs engine='fast': cached features are its own.")
+        object.__setattr__(self, 'plain', tuple(sorted(FastOptions(plain=self.plain).plain)))  # each name checked there
+        if self.engine == 'keras' and self.plain: raise ValueError("plain names pieces of the fast engine: it needs engine='fast'.")
 
 # %% ../nbs/04_experiment.ipynb #f2de7ec1
 def _check_arguments(approaches, head):
@@ -333,7 +336,7 @@ def _report_settings(s:Settings, approaches, head, finetune_lr, target_accuracy,
     return dict(arch=s.arch, epochs=s.epochs, batch_size=s.batch_size, seeds=list(s.seeds), approaches=list(approaches),
                 digits_a=digits_label(s.digits_a), digits_b=digits_label(s.digits_b), cache=s.cache,
                 head=AUTO_HEAD[s.arch] if head == 'auto' else head, finetune_lr=finetune_lr, precision=precision,
-                precision_reason=precision_reason, engine=s.engine, reuse=s.reuse and s.engine == 'fast',
+                precision_reason=precision_reason, engine=s.engine, reuse=s.reuse and s.engine == 'fast', plain=list(s.plain),
                 target_accuracy=target_accuracy, n_train_a=len(task_a[0][0]), n_train_b=len(task_b[0][0]),
                 n_test_a=len(task_a[1][0]), n_test_b=len(task_b[1][0]), machine=describe_device())
 
@@ -374,7 +377,7 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
     st, todo, progress = exp.settings, [(a, seed) for seed in s.seeds for a in ['base'] + list(approaches)], _progress(exp.settings, log)
     both = split_digits(*data[0], parse_digits(st['digits_a']) + parse_digits(st['digits_b']))  # the reference's training set
     common = dict(epochs=s.epochs, batch_size=s.batch_size, curve_points=curve_points,
-                  compiled_models=CompiledModels() if st['reuse'] else None)
+                  compiled_models=CompiledModels() if st['reuse'] else None, plain=s.plain)
     def fresh_cnn(seed): return build_cnn(10, **ARCHITECTURES[s.arch], seed=seed, precision=st['precision'])
     log(f"precision: {st['precision']} ({st['precision_reason']})")
     log(f'engine: {s.engine} ({ENGINES[s.engine]})')

@@ -234,7 +234,7 @@ def _run_job(job, study, task_a, task_b, folder, compiled=None, callbacks=None) 
     cached = (engine == 'fast' and frozen and not model.get_layer('features').trainable_weights
               and use_cache(s['cache'], model, len(y), epochs))  # the features group frozen whole, and caching pays
     result = train_with(engine, model, (x, y), test, epochs=epochs, batch_size=batch, seed=seed, cache_features=cached,
-                        validate=False, compiled_models=compiled, callbacks=callbacks)
+                        validate=False, compiled_models=compiled, callbacks=callbacks, plain=s.get('plain', ()))
     if variant in ('baseA', 'baseB') and full:
         study.bases[(variant, seed)] = model
         if folder is not None: save_cnn(model, _base_path(folder, job))
@@ -258,7 +258,8 @@ def _study_settings(s:Settings, data, task_a, task_b, sizes, min_steps) -> tuple
     return dict(arch=s.arch, epochs=s.epochs, batch_size=s.batch_size, seeds=list(s.seeds), digits_a=digits_label(s.digits_a),
                 digits_b=digits_label(s.digits_b), sizes=sizes, min_steps=min_steps, cache=s.cache, precision=precision,
                 engine=s.engine, cuts=cut_points(probe), features_cut=len(weight_layers(probe.get_layer('features'))),
-                n_train_a=n_a, n_train_b=n_b, n_test_b=len(task_b[1][1]), data_fingerprint=_fingerprint(data)), reason
+                n_train_a=n_a, n_train_b=n_b, n_test_b=len(task_b[1][1]), data_fingerprint=_fingerprint(data),
+                **({'plain': list(s.plain)} if s.plain else {})), reason  # (a study saved before `plain` existed resumes)
 
 def _study_folder(folder):
     "The folder a study saves its progress in, made if new; None keeps the study in memory."
