@@ -24,6 +24,7 @@ py_versions = '3.11 3.12 3.13'.split()
 min_python = cfg['min_python']
 requirements = cfg.get('requirements', '').split()
 dev_requirements = cfg.get('dev_requirements', '').split()
+grading_requirements = cfg.get('grading_requirements', '').split()
 console_scripts = cfg.get('console_scripts', '').split()
 
 setuptools.setup(
@@ -52,7 +53,7 @@ setuptools.setup(
                   'transfer_mnist.lessons': ['*.json']},
     include_package_data=True,
     install_requires=requirements,
-    extras_require={'dev': dev_requirements},
+    extras_require={'dev': dev_requirements + grading_requirements, 'grading': grading_requirements},
     python_requires='>=' + min_python,
     zip_safe=False,
     entry_points={

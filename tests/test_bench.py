@@ -17,7 +17,7 @@ def test_quick_bench_times_the_lab_and_writes_json(tmp_path, small_mnist):
     assert r.returncode == 0, r.stderr
     text = out.read_text()
     result = json.loads(text)
-    assert result['data'] == SMALL_LABEL and result['seeds'] == '0'
+    assert result['data'] == SMALL_LABEL and result['settings']['seeds'] == [0] and result['settings']['epochs'] == 1
     assert str(tmp_path) not in text and str(small_mnist.parent) not in text and result['device']['kind'] in ('CPU', 'GPU')
     assert [(row['engine'], row['precision']) for row in result['rows']] == [('fast', 'float32')]
     for row in result['rows']:

@@ -14,11 +14,14 @@ import sys
 import tempfile
 import time
 from datetime import datetime, timezone
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 
+from .cli import run_options
 from .core import PRECISIONS, atomic_write, describe_device, import_keras
+from .experiment import Settings
 
 # %% ../nbs/08_bench.ipynb #204c3124
 keras = import_keras()  # the module's Keras, kept out of __all__: students write `import keras`
@@ -85,35 +88,31 @@ def step_flops(model:keras.Model, # a model from build_cnn, frozen or not
     return dict(forward=forward, backward=backward, training=forward + backward, inference=sum(r['inference'] for r in rows))
 
 # %% ../nbs/08_bench.ipynb #ef3a4601
-def lab_run(engine:str='fast', # the run's --engine: 'fast' or 'keras'
-            precision:str='float32', # the run's --precision
+def lab_run(settings:Settings=None, # the run's settings (None: `Settings()`, the lab's), given as `run_options` writes them
             data:str='auto', # the run's --data
-            seeds:str='0,1,2', # the run's --seeds
-            epochs:int=None, # the run's --epochs (None: its default)
            ) -> dict:
     "Time one `transfer-mnist run` in a new process; return its wall time and, from its report, each approach's numbers."
+    s = settings or Settings()
     with tempfile.TemporaryDirectory() as folder:
         command = [sys.executable, '-c', 'import sys; from transfer_mnist.cli import main; sys.exit(main())', 'run',
-                   '--data', data, '--engine', engine, '--precision', precision, '--seeds', seeds, '--output', folder]
-        if epochs: command += ['--epochs', str(epochs)]
+                   '--data', data, *run_options(s), '--output', folder]
         start = time.perf_counter()
         proc = subprocess.run(command, capture_output=True, text=True, env={**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '3'})
         wall = time.perf_counter() - start
         if proc.returncode:
-            raise RuntimeError(f"transfer-mnist run --engine {engine} --precision {precision} failed with exit code "
-                               f"{proc.returncode}:\n{proc.stderr[-2000:]}")
+            raise RuntimeError(f"transfer-mnist run {' '.join(run_options(s))} failed with exit code {proc.returncode}:\n"
+                               f"{proc.stderr[-2000:]}")
         summary = json.loads((Path(folder)/'report.json').read_text())['summary']
     approaches = {a: dict(test_accuracy_mean=v['test_accuracy_mean'], train_seconds_median=v['train_seconds_median'])
                   for a, v in summary.items()}
     ratio = summary['frozen']['seconds_vs_scratch_median'] if {'frozen', 'scratch'} <= set(summary) else None
-    return dict(engine=engine, precision=precision, wall_seconds=wall, approaches=approaches, frozen_vs_scratch=ratio)
+    return dict(engine=s.engine, precision=s.precision, wall_seconds=wall, approaches=approaches, frozen_vs_scratch=ratio)
 
 # %% ../nbs/08_bench.ipynb #8230db3b
 def time_lab(data:str='auto', # as for `transfer-mnist run`: 'auto', 'sample' or a path
+             settings:Settings=None, # what every run trains (None: `Settings()`, the lab's); engine and precision vary
              engines=('keras', 'fast'), # the engines to time
              precisions:list=None, # default: float32, and the low precision 'auto' picks on this device, if any
-             seeds:str='0,1,2', # the runs' --seeds
-             epochs:int=None, # the runs' --epochs (None: run's default)
              data_label:str=None, # how the result names the data (default: `data`); keep paths of your machine out
              log=print, # called with each line of progress
             ) -> dict:
@@ -121,23 +120,28 @@ def time_lab(data:str='auto', # as for `transfer-mnist run`: 'auto', 'sample' or
     from transfer_mnist.cnn import build_cnn
     from transfer_mnist.fast import ENGINES
     from transfer_mnist.freeze import freeze
-    device = describe_device()
+    s, device = settings or Settings(), describe_device()
     if precisions is None: precisions = ['float32'] + ([device['auto_precision']] if device['auto_precision'] != 'float32' else [])
     for name, chosen, allowed in (('engine', engines, ENGINES), ('precision', precisions, PRECISIONS)):
         unknown = [c for c in chosen if c not in allowed]
         if unknown: raise ValueError(f"Unknown {name} {unknown[0]!r}: choose from {list(allowed)}.")
-    log(f"device: {device['kind']} {device['name']}, {device['cores']} cores; data {data_label or data}; seeds {seeds}")
+    log(f"device: {device['kind']} {device['name']}, {device['cores']} cores; data {data_label or data}; settings {s}")
     rows = []
     for precision in precisions:
         for engine in engines:
-            rows.append(lab_run(engine, precision, data, seeds, epochs))
+            rows.append(lab_run(replace(s, engine=engine, precision=precision), data))
             log(f"transfer-mnist run --engine {engine} --precision {precision}: {rows[-1]['wall_seconds']:.0f} s")
     work = step_flops(freeze(build_cnn(seed=0), 'features'))['training'] / step_flops(build_cnn(seed=0))['training']
     return dict(date=datetime.now(timezone.utc).isoformat(timespec='seconds'), device=device, data=data_label or data,
-                seeds=seeds, epochs=epochs, frozen_work_vs_scratch=work, rows=rows)
+                settings=asdict(s), frozen_work_vs_scratch=work, rows=rows)
 
 # %% ../nbs/08_bench.ipynb #616f36fb
 def _minutes(seconds): return f'{seconds / 60:.1f} min' if seconds >= 60 else f'{seconds:.0f} s'
+
+def _seeds_epochs(result):
+    "The seeds and epochs a result ran with, as a phrase."
+    s = result['settings']
+    return f"seeds {','.join(map(str, s['seeds']))}; {s['epochs']} epoch{'s' if s['epochs'] > 1 else ''}"
 
 def bench_markdown(result:dict) -> str:
     "A `time_lab` result as Markdown: what it ran on; per engine and precision, the times, then the accuracies."
@@ -145,7 +149,7 @@ def bench_markdown(result:dict) -> str:
     approaches = [a for a in ('base', 'frozen', 'scratch', 'finetuned', 'reference') if any(a in r['approaches'] for r in result['rows'])]
     def cells(r, show): return ' | '.join(show(r['approaches'][a]) if a in r['approaches'] else '' for a in approaches)
     lines = [f"Run {result['date']} on {d['kind']} {d['name']} ({d['cores']} cores), TensorFlow {d['tensorflow']}; "
-             f"data: {result['data']}; seeds {result['seeds']}{'; %d epoch(s)' % result['epochs'] if result.get('epochs') else ''}. Each row is one `transfer-mnist run` with that "
+             f"data: {result['data']}; {_seeds_epochs(result)}. Each row is one `transfer-mnist run` with that "
              "`--engine` and `--precision`, timed from start to end.", '',
              "Wall time, and each approach's median training seconds:", '',
              '| engine | precision | wall time | ' + ' | '.join(approaches) + ' | frozen / scratch |',

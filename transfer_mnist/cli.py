@@ -280,13 +280,14 @@ def _exercises(args):
 
 def _bench(args):
     from transfer_mnist.bench import bench_markdown, time_lab, write_bench
+    from transfer_mnist.experiment import Settings
     try:
         source = 'sample' if args.quick and args.data == 'auto' else args.data
         _, described = choose_data(source)
         label = _public_label(source, described)
         _ready(args.output.parent)
-        result = time_lab(source, engines=args.engine, precisions=args.precision or (['float32'] if args.quick else None),
-                          seeds='0' if args.quick else '0,1,2', epochs=1 if args.quick else None, data_label=label,
+        result = time_lab(source, Settings(seeds=(0,)) if args.quick else Settings(), engines=args.engine,
+                          precisions=args.precision or (['float32'] if args.quick else None), data_label=label,
                           log=lambda line: print(line, flush=True))
     except (OSError, ValueError, RuntimeError) as e:
         return _fail(e)
