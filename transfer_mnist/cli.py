@@ -201,6 +201,30 @@ def _add_bench(sub):
     bench.add_argument('--output', type=_writable_file, default='transfer-mnist-bench.json', metavar='FILE',
                        help='the JSON file to write (default transfer-mnist-bench.json)')
 
+def _add_grade(sub):
+    "The `grade` command and its options."
+    from transfer_mnist.class_grading import Limits
+    d = Limits()
+    grade = sub.add_parser('grade', help="autograde a class's submissions with nbgrader, in parallel on Dask",
+                           description="Autograde every submission of ASSIGNMENT in the nbgrader course COURSE_DIR with nbgrader's "
+                                       'own autograde, each in a folder of its own with its kernel sandboxed (bubblewrap), on a '
+                                       "local Dask cluster or a scheduler's; write the scores into the course's gradebook, "
+                                       'its notebooks into autograded/, and COURSE_DIR/grades/ASSIGNMENT.csv. Run it again to '
+                                       'grade what is missing.')
+    grade.add_argument('course', type=Path, metavar='COURSE_DIR', help="the nbgrader course: gradebook.db, source/, submitted/")
+    grade.add_argument('assignment', metavar='ASSIGNMENT', help='the assignment to grade')
+    grade.add_argument('--scheduler', metavar='ADDRESS', help="a Dask scheduler's address, such as tcp://10.0.0.5:8786 "
+                                                             '(default: a local cluster)')
+    grade.add_argument('--workers', type=_positive, help='worker processes of the local cluster (default: one a core)')
+    grade.add_argument('--seconds', type=float, default=d.seconds, help=f'time limit of one submission (default {d.seconds:g})')
+    grade.add_argument('--memory-gb', type=float, default=d.memory_gb, help=f'memory limit of one submission (default {d.memory_gb:g})')
+    grade.add_argument('--disk-mb', type=float, default=d.disk_mb, help=f'disk limit of one submission (default {d.disk_mb:g})')
+    grade.add_argument('--no-sandbox', action='store_true',
+                       help="run the kernels without bubblewrap: a submission can then read and write what your account can, "
+                            "the gradebook included")
+    grade.add_argument('--force', action='store_true', help='grade every submission again')
+    grade.add_argument('--retry-failed', action='store_true', help='grade again the submissions that failed last time')
+
 def _add_study(sub):
     "The `study` command and its options."
     from transfer_mnist.core import PRECISIONS
@@ -237,7 +261,7 @@ def make_parser() -> argparse.ArgumentParser:
     "The `transfer-mnist` argument parser."
     parser = argparse.ArgumentParser(prog='transfer-mnist', description='Transfer learning on MNIST, as in the classic Keras lab.')
     sub = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
-    for add in (_add_run, _add_exercises, _add_bench, _add_study): add(sub)
+    for add in (_add_run, _add_exercises, _add_bench, _add_study, _add_grade): add(sub)
     return parser
 
 # %% ../nbs/05_cli.ipynb #1f77eb6f
@@ -276,6 +300,16 @@ def _exercises(args):
         return _fail(e)
     for path in written: print(f'wrote {path}')
     print(f'open them with: jupyter lab {args.dir}')
+    return 0
+
+def _grade(args, parser):
+    from transfer_mnist.class_grading import Limits, grade_class
+    try: limits = Limits(args.seconds, args.memory_gb, args.disk_mb)
+    except ValueError as e: parser.error(str(e))
+    try: grade_class(args.course, args.assignment, scheduler=args.scheduler, workers=args.workers, limits=limits,
+                     sandbox=not args.no_sandbox, force=args.force, retry_failed=args.retry_failed,
+                     log=lambda line: print(line, flush=True))
+    except (OSError, ValueError) as e: return _fail(e)
     return 0
 
 def _bench(args):
@@ -320,6 +354,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.command == 'exercises': return _exercises(args)
     if args.command == 'bench': return _bench(args)
+    if args.command == 'grade': return _grade(args, parser)
     overlap = sorted(set(parse_digits(args.digits_a)) & set(parse_digits(args.digits_b)))  # run and study
     if overlap: parser.error(f'--digits-a and --digits-b overlap in {overlap}: the two tasks need disjoint digits')
     if args.command == 'study': return _study(args, parser)
