@@ -285,9 +285,12 @@ def grade_submission(job:dict, # the course's files and one student's submission
 def record_result(course, result:dict) -> tuple: # (its score, the most it could score), as the gradebook now has them
     """Write one submission's grading into the course, as nbgrader's autograde would have: its scores into the gradebook
     (zero for every grade cell if it failed), then its autograded notebooks, whole or not at all."""
+    import warnings
     from nbgrader.api import Gradebook
+    from sqlalchemy.exc import SAWarning
     course, assignment, student = Path(course), result['assignment'], result['student']
-    with Gradebook(f"sqlite:///{course/'gradebook.db'}") as gb:
+    with Gradebook(f"sqlite:///{course/'gradebook.db'}") as gb, warnings.catch_warnings():
+        warnings.simplefilter('ignore', SAWarning)  # nbgrader's own, about the objects it creates here
         gb.update_or_create_student(student)
         sub = gb.update_or_create_submission(assignment, student, **({'timestamp': result['timestamp']} if result['timestamp'] else {}))
         grades = {(g['notebook'], g['cell']): g for g in result.get('grades', [])}
@@ -368,6 +371,7 @@ def grade_class(course, # an nbgrader course folder: gradebook.db, source/, subm
             for done, future in enumerate(as_completed(futures), 1):
                 result = _result(future, futures[future], assignment)
                 result['score'], result['max_score'] = record_result(course, result)
+                if result.get('seconds') is not None: result['seconds'] = round(result['seconds'], 1)
                 ledger[result['student']] = {k: result.get(k) for k in LEDGER_FIELDS}
                 write_ledger(course, assignment, ledger)
                 log(_line(done, len(todo), result))

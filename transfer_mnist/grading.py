@@ -46,9 +46,10 @@ class SandboxedExecute(GradedExecute):
     sandbox without a network answers, if the sandbox holds that folder."""
     def create_kernel_manager(self):
         from jupyter_core.paths import jupyter_runtime_dir
-        manager = super().create_kernel_manager()
+        manager, runtime = super().create_kernel_manager(), Path(jupyter_runtime_dir())
+        runtime.mkdir(parents=True, exist_ok=True)  # (new on a fresh account: jupyter_client makes it later than the sockets need it)
         # the sockets' path: absolute (jupyter_client's default is relative to each process's own folder)
-        manager.transport, manager.ip = 'ipc', str(Path(jupyter_runtime_dir())/f'kernel-{os.getpid()}-ipc')
+        manager.transport, manager.ip = 'ipc', str(runtime/f'kernel-{os.getpid()}-ipc')
         return manager
 
 SANDBOXED_PREPROCESSORS = [SandboxedExecute if p is GradedExecute else p for p in AUTOGRADE_PREPROCESSORS]
