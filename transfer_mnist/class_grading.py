@@ -339,9 +339,16 @@ def _todo(students, ledger, force, retry_failed) -> list:
     return [s for s in students if force or s not in ledger or (retry_failed and ledger[s]['status'] != 'graded')]
 
 def _cluster(scheduler, workers):
-    "A Dask client: of the scheduler at `scheduler`, or of a new local cluster of `workers` processes, a thread each."
+    "A Dask client: of the scheduler at `scheduler` (once a worker has joined it), or of a new local cluster of `workers` processes, a thread each."
     from distributed import Client, LocalCluster
-    if scheduler: return Client(scheduler, timeout=15)
+    if scheduler:
+        client = Client(scheduler, timeout=15)
+        try: client.wait_for_workers(1, timeout=60)  # (with none, the jobs would wait for ever)
+        except TimeoutError:
+            client.close()
+            raise OSError(f"No Dask worker joined the scheduler at {scheduler} within 60 s: start some ('dask worker "
+                          f"{scheduler}'), then grade again.") from None
+        return client
     cluster = LocalCluster(n_workers=workers or os.cpu_count(), threads_per_worker=1, processes=True, memory_limit=0,
                            dashboard_address=None)
     return Client(cluster)
