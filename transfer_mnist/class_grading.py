@@ -315,7 +315,9 @@ def _made(folder:Path) -> Path: folder.mkdir(parents=True, exist_ok=True); retur
 
 LEDGER_FIELDS = ['student', 'status', 'score', 'max_score', 'seconds', 'reason']
 
-def ledger_path(course, assignment:str) -> Path: return Path(course)/'grades'/f'{assignment}.json'
+def ledger_path(course, assignment:str) -> Path:
+    "Where `grade_class` keeps its ledger of `assignment`: COURSE/grades/ASSIGNMENT.json, the CSV beside it."
+    return Path(course)/'grades'/f'{assignment}.json'
 
 def read_ledger(course, assignment:str) -> dict:
     "Each graded or failed student's line of an earlier `grade_class` run of `assignment` ({} if none)."
