@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .core import atomic_write
+from .data import DATA_ENV
 
 # %% ../nbs/06b_class_grading.ipynb #2626e8a1
 @dataclass(frozen=True)
@@ -150,7 +151,8 @@ def sandbox_argv(work:Path, # the kernel's folder: the notebook's copy, the only
     import transfer_mnist
     prefixes = (sys.prefix, sys.base_prefix)  # Python's own folders on sys.path (not the worker's, nor the grader's own)
     python = [p for p in sys.path if p and Path(p).is_dir() and any(Path(p).absolute().is_relative_to(x) for x in prefixes)]
-    ro = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/etc', *prefixes, str(Path(transfer_mnist.__file__).parent), *python]
+    data = [os.environ[DATA_ENV]] if os.path.isabs(os.environ.get(DATA_ENV, '')) else []  # a copy of MNIST named by path
+    ro = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/etc', *prefixes, str(Path(transfer_mnist.__file__).parent), *python, *data]
     args = ['bwrap', '--unshare-all', '--die-with-parent', '--new-session', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp',
             '--unsetenv', 'JPY_PARENT_PID']  # a pid of the world outside: the kernel would think its parent gone
     for path in dict.fromkeys(str(Path(p).absolute()) for p in ro if os.path.lexists(p)):  # once each, in order
@@ -224,7 +226,7 @@ def run_limited(command:list, cwd, env:dict, limits:Limits, log_path) -> tuple: 
 # %% ../nbs/06b_class_grading.ipynb #9d3d876c
 def _nbgrader_env(tmp:Path, home:Path, runtime:Path, jupyter_path:Path) -> dict:
     "nbgrader's environment: none of the grader's own, only what it and the kernel need (one thread each for TensorFlow)."
-    keep = {k: v for k, v in os.environ.items() if k.startswith(('TF_', 'OMP_', 'LANG', 'LC_'))}
+    keep = {k: v for k, v in os.environ.items() if k.startswith(('TF_', 'OMP_', 'LANG', 'LC_')) or k == DATA_ENV}  # (the data: 'sample', say)
     return {'TF_NUM_INTRAOP_THREADS': '1', 'TF_NUM_INTEROP_THREADS': '1', 'TF_CPP_MIN_LOG_LEVEL': '3', **keep,
             'PATH': f"{Path(sys.executable).parent}{os.pathsep}/usr/bin{os.pathsep}/bin", 'HOME': str(home),
             'JUPYTER_PATH': str(jupyter_path), 'JUPYTER_RUNTIME_DIR': str(runtime), 'TMPDIR': str(runtime), 'JUPYTER_CONFIG_DIR': str(tmp/'config'),
