@@ -63,8 +63,8 @@ def write_files(folder, files:dict):
 DEMO_ANSWERS = {  # what a class might hand in to `demo_course`'s exercise: two answers, and six attacks on the grader
     'honest': 'answer = 42',
     'wrong': 'answer = 41',
-    'snoop': ("import glob\nprint([p for where in ('/tmp', '/home', '/root') for p in glob.glob(where + '/**/*.ipynb', recursive=True)\n"
-              "       if '/snoop/' not in p])\nanswer = 42"),  # any notebook but its own
+    'snoop': ("import glob\nprint([p for where in ('/tmp', '/home', '/root') for p in glob.glob(where + '/**/submitted/**/*.ipynb', recursive=True)\n"
+              "       if '/snoop/' not in p])\nanswer = 42"),  # any other student's submission
     'forger': ("import glob, sqlite3\nfor db in glob.glob('/tmp/**/gradebook.db', recursive=True):\n"
                "    sqlite3.connect(db).execute('update grade set auto_score = 99').connection.commit()"),
     'hang': 'while True: pass',
