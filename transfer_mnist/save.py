@@ -45,7 +45,8 @@ def check_keras(version:str=None, # a Keras version (default: the one installed)
                            f"newer: older versions have published ways around safe_mode. Upgrade: pip install 'keras>={KERAS_FLOOR}'.")
 
 # %% ../nbs/07_save.ipynb #a88552f0
-MODEL_LAYERS = ('InputLayer', 'Conv2D', 'MaxPooling2D', 'Dropout', 'Flatten', 'Dense')  # every layer build_cnn makes
+MODEL_LAYERS = ('InputLayer', 'Conv2D', 'MaxPooling2D', 'Dropout', 'Flatten', 'Dense',  # every layer build_cnn makes,
+                'Activation', 'ReLU', 'Softmax')  # and the activations the lab's exercises accept as layers of their own
 MODEL_CLASSES = {('keras', 'Sequential'), ('keras', 'Functional'), ('keras.src.models.functional', 'Functional'),
                  ('keras', 'DTypePolicy'), ('keras', 'FloatDTypePolicy'), (None, '__keras_tensor__'),
                  ('transfer_mnist.fast', 'FusedAdam'), *(('keras.layers', name) for name in MODEL_LAYERS)}
