@@ -241,12 +241,20 @@ def _arrays(obj, name:str) -> list:
                         "(or tuples of them) or a dict of numbers.")
     return [a]
 
+def _without_optimizer(model):
+    """A copy of `model` with the same layers, `trainable` flags and weights, not compiled: a third of the file, as the
+    optimizer's state is left out. A model that cannot be made again from its config is handed in as it is."""
+    try: copy = type(model).from_config(model.get_config())  # (keras.models.clone_model would compile it again)
+    except Exception: return model
+    copy.set_weights(model.get_weights())
+    return copy
+
 def hand_in(judge:str, # the judge of JUDGES that will judge these objects again
             folder=None, # where to write (default: HAND_IN, only while nbgrader autogrades; otherwise nothing is written)
             **objects, # Keras models, arrays (or nested tuples of them, as a task), or dicts of numbers
            ): # the folder written into, or None
-    """Save a check cell's objects for the grader's judge: each Keras model as a `.keras` file, arrays as an `.npz`,
-    a dict as JSON. Outside autograde (`NBGRADER_EXECUTION`) and with no `folder`, it does nothing."""
+    """Save a check cell's objects for the grader's judge: each Keras model as a `.keras` file (its weights, not its
+    optimizer's), arrays as an `.npz`, a dict as JSON. Outside autograde (`NBGRADER_EXECUTION`) and with no `folder`, it does nothing."""
     if folder is None:
         if os.environ.get('NBGRADER_EXECUTION') != 'autograde': return None
         folder = HAND_IN
@@ -256,7 +264,7 @@ def hand_in(judge:str, # the judge of JUDGES that will judge these objects again
     for name, obj in objects.items():
         if hasattr(obj, 'get_weights') and hasattr(obj, 'save'):  # a Keras model
             from transfer_mnist.save import save_cnn
-            save_cnn(obj, where/f'{name}.keras')
+            save_cnn(_without_optimizer(obj), where/f'{name}.keras')
         elif isinstance(obj, dict): (where/f'{name}.json').write_text(json.dumps(obj))
         else: np.savez(where/f'{name}.npz', *_arrays(obj, name))
     return where

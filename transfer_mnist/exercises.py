@@ -73,7 +73,8 @@ def _check_part(fb, name, part, x, y, source, digits):
         return fb.wrong(f'{name} {part}: labels shaped {y.shape}, where MNIST gives one digit per image (shape ({len(y):,},)): '
                         'keep the labels as loaded, not one-hot encoded.')
     if not np.issubdtype(y.dtype, np.integer):
-        return fb.wrong(f'{name} {part}: labels are {y.dtype}; keep them as loaded, integer digits ({source[1].dtype}).')
+        kind = f'text ({y.dtype})' if y.dtype.kind in 'SU' else y.dtype
+        return fb.wrong(f'{name} {part}: labels are {kind}; keep them as loaded, integer digits ({source[1].dtype}).')
     if len(x) != len(y):
         return fb.wrong(f'{name} {part}: {len(x):,} images but {len(y):,} labels: select both with the same condition.')
     have = np.unique(y).tolist()
@@ -343,9 +344,12 @@ def judge_train_a(folder) -> tuple: # (passed, feedback)
     return _verdict(check_base, handed_in(folder)['base'], task_a, task_b, min_accuracy=lab_min_accuracy('base', data))
 
 def judge_freeze(folder) -> tuple: # (passed, feedback)
-    "Judge which groups of the handed-in transfer (transfer) are frozen, and that it was compiled."
+    """Judge which groups of the handed-in transfer (transfer) are frozen. Whether it was compiled after the freeze
+    lives in the kernel only: its check cell judges that."""
     from transfer_mnist.class_grading import handed_in
-    return _verdict(check_frozen, handed_in(folder)['transfer'])
+    transfer = handed_in(folder)['transfer']
+    transfer.compile(optimizer='adam', loss='sparse_categorical_crossentropy')  # (handed in without its optimizer)
+    return _verdict(check_frozen, transfer)
 
 def judge_transfer(folder) -> tuple: # (passed, feedback)
     "Judge the trained transfer (transfer) against its base (base), on task B's test images."
