@@ -133,7 +133,7 @@ def _add_run(sub):
     "The `run` command and its options."
     from transfer_mnist.core import PRECISIONS
     from transfer_mnist.cnn import ARCHITECTURES
-    from transfer_mnist.experiment import APPROACHES, CACHES, HEADS, Settings
+    from transfer_mnist.experiment import APPROACHES, AUTO_HEAD, CACHES, HEADS, Settings
     from transfer_mnist.fast import ENGINES, PIECES
     d = Settings()  # the defaults, as run_experiment has them
     run = sub.add_parser('run', help='train on 0-4, transfer to 5-9, compare with end to end',
@@ -156,7 +156,7 @@ def _add_run(sub):
                      help=f"train the frozen approach on cached features: 'auto' (when it pays), 'on', 'off' (default {d.cache!r})")
     run.add_argument('--head', default='auto', choices=list(HEADS),
                      help="the frozen transfer's dense layers: 'keep' the base's, 'new' ones, or 'auto' (default: "
-                          "keep for the seed network, new for the pooled one, as measured best)")
+                          f"{', '.join(f'{h} for the {arch} network' for arch, h in AUTO_HEAD.items())}, as measured best)")
     run.add_argument('--precision', default=d.precision, choices=['auto', *PRECISIONS],
                      help="'auto' (bfloat16 on CPUs with bf16 instructions, where it trains about twice as fast, else "
                           "float32), 'float32' (as the original lab), 'bfloat16' or 'float16' (GPUs); the weights stay "

@@ -20,7 +20,7 @@ import transfer_mnist
 from .core import at_least_one, atomic_write, describe_device, distinct_seeds, import_keras, one_of, resolve_precision
 from .data import digits_label, parse_digits, split_digits, transfer_split
 from .cnn import ARCHITECTURES, build_cnn, copy_cnn
-from .freeze import freeze, unfreeze
+from .freeze import freeze, leaf_layers, unfreeze
 from .fast import ENGINES, CompiledModels, FastOptions, train_with
 
 # %% ../nbs/04_experiment.ipynb #6e4553ad
@@ -36,7 +36,8 @@ APPROACHES = {
 
 # %% ../nbs/04_experiment.ipynb #3359b22e
 CACHE_LIMIT_BYTES = 1 << 30  # the most memory cached float32 features may take with cache='auto'
-CACHE_MIN_IMAGE_EPOCHS = 25_000  # images x (epochs - 1) from which cache='auto' caches: measured below
+CACHE_MIN_IMAGE_EPOCHS = dict(float32=25_000, bfloat16=110_000,  # images x (epochs - 1) from which cache='auto' caches,
+                              float16=25_000)  # by the convolutions' precision: about where it breaks even (below; float16 not measured)
 
 CACHES = ('auto', 'on', 'off')  # the choices of `cache`, in run_experiment, run_study and the command line
 
@@ -45,10 +46,12 @@ def use_cache(cache, # one of CACHES: 'auto', 'on' or 'off'
               n_train:int, # training images
               epochs:int, # epochs of the training
              ) -> bool:
-    "Whether a frozen transfer trains on cached features: 'auto' caches from CACHE_MIN_IMAGE_EPOCHS, within CACHE_LIMIT_BYTES."
+    """Whether a frozen transfer trains on cached features: 'auto' caches from CACHE_MIN_IMAGE_EPOCHS at the
+    convolutions' precision, within CACHE_LIMIT_BYTES."""
     if one_of('cache', cache, CACHES) != 'auto': return cache == 'on'
-    n_features = int(np.prod(model.get_layer('features').output.shape[1:]))
-    return n_train * (epochs - 1) >= CACHE_MIN_IMAGE_EPOCHS and n_train * n_features * 4 <= CACHE_LIMIT_BYTES
+    features = model.get_layer('features')
+    n_features, precision = int(np.prod(features.output.shape[1:])), leaf_layers(features)[0].compute_dtype
+    return n_train * (epochs - 1) >= CACHE_MIN_IMAGE_EPOCHS[precision] and n_train * n_features * 4 <= CACHE_LIMIT_BYTES
 
 # %% ../nbs/04_experiment.ipynb #c9f3f016
 HEADS = ('auto', 'keep', 'new')  # the frozen transfer's dense layers: the base's, new ones, or by the network (AUTO_HEAD)
