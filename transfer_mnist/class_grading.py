@@ -307,7 +307,7 @@ def judge_folder(folder, # the submission's HAND_IN folder
         module, function = JUDGES[name].split(':')
         try: passed, feedback = getattr(importlib.import_module(module), function)(Path(folder)/name)
         except Exception as e: passed, feedback = False, f'{type(e).__name__}: {e}'[:1000]
-        verdicts[name] = dict(passed=bool(passed), feedback=feedback)
+        verdicts[name] = dict(passed=bool(passed), feedback=feedback.replace(str(Path(folder)), HAND_IN))  # not the worker's path
     return verdicts
 
 # %% ../nbs/06b_class_grading.ipynb #6f7b96e8
@@ -498,7 +498,7 @@ def _cluster(scheduler, workers):
                           f"{scheduler}'), then grade again.") from None
         return client
     cluster = LocalCluster(n_workers=workers or os.cpu_count(), threads_per_worker=1, processes=True, memory_limit=0,
-                           dashboard_address=None)
+                           dashboard_address=None, scheduler_kwargs=dict(dashboard_address=':0'))  # its HTTP server on any free port
     return Client(cluster)
 
 def grade_class(course, # an nbgrader course folder: gradebook.db, source/, submitted/STUDENT/ASSIGNMENT/
