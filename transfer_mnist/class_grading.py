@@ -275,7 +275,7 @@ def handed_in(folder, # one judge's folder of what a check cell handed in
     """Read what `hand_in` wrote, as untrusted files: models with `transfer_mnist.save.load_cnn` (its allow-list and
     Keras's safe mode), arrays without pickles. A FileNotFoundError names the folder when nothing was handed in."""
     folder, objects = Path(folder), {}
-    files = sorted(folder.glob('*')) if folder.is_dir() else []
+    files = sorted(p for p in folder.glob('*') if p.is_file() and not p.is_symlink()) if folder.is_dir() else []  # no links
     if not files: raise FileNotFoundError(f'{folder}: nothing was handed in (the check cell did not run to its hand_in).')
     for path in files:
         if path.suffix == '.keras':
@@ -412,7 +412,8 @@ def grade_submission(job:dict, # the course's files and one student's submission
         tmp = Path(tmp)
         root, home, runtime, jupyter_path = tmp/'course', tmp/'home', tmp/'runtime', tmp/'jupyter'
         write_files(root, job['course'])
-        write_files(root/'submitted'/student/assignment, job['submission'])
+        brought = [f for f in job['submission'] if f.split('/')[0] == HAND_IN]  # a hand-in comes from this run, or not at all
+        write_files(root/'submitted'/student/assignment, {f: b for f, b in job['submission'].items() if f not in brought})
         with open(root/'nbgrader_config.py', 'a') as f: f.write(GRADER_CONFIG)
         for folder in (home, runtime): folder.mkdir()
         work = root/'autograded'/student/assignment  # made by autograde before the kernel starts
