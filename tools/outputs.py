@@ -10,7 +10,7 @@ come from full MNIST: a lesson (a notebook that exports no module) and any noteb
 are *full-MNIST notebooks*, and this command makes their outputs. It runs each top to bottom in a fresh
 Jupyter kernel (nbclient, which updates a live display in place as JupyterLab does), from nbs/, on full
 MNIST: `$TRANSFER_MNIST_DATA` if it names MNIST's own files, else the copy shipped with the package. Every
-cell runs, `#| slow` ones included, except those marked `#| eval: false`, so the notebook's own full-MNIST
+cell runs, `#| slow` and `#| notest` ones included, except those marked `#| eval: false`, so the notebook's own full-MNIST
 assertions are checked on this run. A lesson that quotes numbers stores them for the test tier
 (`transfer_mnist.experiment.full_mnist_numbers`). Only a notebook whose every cell ran is written, then
 cleaned (nbdev_clean); a failing one is left as it was, and the command exits 1.
