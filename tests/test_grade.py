@@ -19,7 +19,7 @@ pytest.importorskip('distributed')
 from transfer_mnist.class_grading import DEMO_ANSWERS, demo_course
 
 bin_dir = Path(sys.executable).parent
-CLASS = ['honest', 'wrong', 'forger', 'crash']  # (the notebook also meets the limits: a hang costs its whole time limit)
+CLASS = ['honest', 'crash']  # one a worker: graded, and failed (the notebook meets every attack and limit on a local cluster)
 
 
 @pytest.fixture
@@ -48,9 +48,9 @@ def test_grade_through_a_scheduler(tmp_path, cluster):
     r = run('grade', str(course), 'ex', '--scheduler', cluster)
     assert r.returncode == 0, r.stderr
     ledger = json.loads((course/'grades'/'ex.json').read_text())
-    assert {s: ledger[s]['score'] for s in CLASS} == {'honest': 2.0, 'wrong': 0.0, 'forger': 0.0, 'crash': 0.0}
+    assert {s: ledger[s]['score'] for s in CLASS} == {'honest': 2.0, 'crash': 0.0}
     assert ledger['crash']['reason'].startswith('its kernel died')
-    assert 'graded 3 of 4, failed 1' in r.stdout, r.stdout
+    assert 'graded 1 of 2, failed 1' in r.stdout, r.stdout
     csv = (course/'grades'/'ex.csv').read_text().splitlines()
     assert csv[0] == 'student,status,score,max_score,seconds,reason' and len(csv) == 1 + len(CLASS)
 
