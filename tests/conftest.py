@@ -53,12 +53,25 @@ def browser():
         b.close()
 
 
-# Faults tried and inputs rejected by the reliability tests (tests/test_hostile.py), printed at the end
+# Faults tried and inputs rejected by the reliability tests (tests/test_hostile.py), printed at the end. A test appends
+# to REJECTED; its report carries them to the process that prints the summary (pytest-xdist's workers run the tests).
 REJECTED = []
+SHOWN = []
+
+
+@pytest.fixture(autouse=True)
+def _report_rejected(request):
+    before = len(REJECTED)
+    yield
+    request.node.user_properties.extend(('rejected', tuple(item)) for item in REJECTED[before:])
+
+
+def pytest_runtest_logreport(report):
+    if report.when == 'teardown': SHOWN.extend(value for name, value in report.user_properties if name == 'rejected')
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not REJECTED: return
-    terminalreporter.section(f'faults tried and inputs rejected ({len(REJECTED)})')
-    for what, message in REJECTED:
+    if not SHOWN: return
+    terminalreporter.section(f'faults tried and inputs rejected ({len(SHOWN)})')
+    for what, message in SHOWN:
         terminalreporter.write_line(f'{what}\n    -> {message}')
