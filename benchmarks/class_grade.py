@@ -22,11 +22,11 @@ from pathlib import Path
 from transfer_mnist.class_grading import grade_class
 from transfer_mnist.core import describe_device
 from transfer_mnist.data import DATA_ENV
-from transfer_mnist.grading import nbgrader_config
+from transfer_mnist.grading import nbgrader_config, nbgrader_env
 
 root = Path(__file__).resolve().parent.parent
 nbgrader = str(Path(sys.executable).parent/'nbgrader')
-env = {**os.environ, 'PATH': f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}  # nbgrader's alembic
+env = nbgrader_env()
 
 
 def lab_course(folder: Path, n: int) -> Path:

@@ -87,7 +87,7 @@ def demo_course(folder, # where to make the course (created)
     points, released with `nbgrader generate_assignment`, and a submission of each student in `answers`."""
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
-    from transfer_mnist.grading import nbgrader_config
+    from transfer_mnist.grading import nbgrader_config, nbgrader_env
     course = Path(folder); (course/'source'/'ex').mkdir(parents=True)
     def cell(source, **nbgrader): return new_code_cell(source, metadata={'nbgrader': {**nbgrader, 'schema_version': 3}})
     nb = new_notebook(cells=[cell('answer = 42', grade=False, solution=True, locked=False, grade_id='answer'),
@@ -95,7 +95,7 @@ def demo_course(folder, # where to make the course (created)
                       metadata={'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}})
     nbformat.write(nb, course/'source'/'ex'/'ex.ipynb')
     (course/'nbgrader_config.py').write_text(nbgrader_config('demo', timeout=60))
-    env = {**os.environ, 'PATH': f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}  # nbgrader's alembic
+    env = nbgrader_env()
     run = subprocess.run([str(Path(sys.executable).parent/'nbgrader'), 'generate_assignment', 'ex'], cwd=course, env=env,
                          capture_output=True, text=True)
     if run.returncode: raise RuntimeError(f'nbgrader generate_assignment failed: {run.stderr[-2000:]}')
