@@ -129,12 +129,8 @@ def _kept(results:dict, error:OSError, folder, since:float) -> str:
 STUDY_QUICK = dict(data='sample', epochs=1, seeds=[0], sizes=[10, 100, 'all'], min_steps=20)
 
 # %% ../nbs/05_cli.ipynb #474dd277
-def _add_run(sub, options:bool=True):
-    "The `run` command, with its options if `options` (they import TensorFlow: see `make_parser`)."
-    run = sub.add_parser('run', help='train on 0-4, transfer to 5-9, compare with end to end',
-                         description='Train a CNN on digits 0-4, transfer it to digits 5-9 (convolutions frozen, or '
-                                     'fine-tuned) and compare with training end to end, over several seeds.')
-    if not options: return
+def _add_run(run):
+    "The `run` command's options (they import TensorFlow)."
     from transfer_mnist.core import PRECISIONS
     from transfer_mnist.cnn import ARCHITECTURES
     from transfer_mnist.experiment import APPROACHES, AUTO_HEAD, CACHES, HEADS, Settings
@@ -174,23 +170,14 @@ def _add_run(sub, options:bool=True):
     run.add_argument('--output', type=_writable_folder, default='transfer-mnist-report', metavar='DIR',
                      help='folder for report.json, report.md and the figures (default transfer-mnist-report)')
 
-def _add_exercises(sub, options:bool=True):
-    "The `exercises` command, with its options if `options`."
-    ex = sub.add_parser('exercises', help="write the lab's student notebooks into a folder",
-                        description="Write the student notebooks (the lab with its solutions left for the student to "
-                                    "write, and checks that give feedback) into DIR; open them with 'jupyter lab DIR'.")
-    if not options: return
+def _add_exercises(ex):
+    "The `exercises` command's options."
     ex.add_argument('dir', type=_writable_folder, metavar='DIR', help='folder for the notebooks (created if needed)')
     ex.add_argument('--force', action='store_true', help="replace notebooks already in DIR (a student's work is lost)")
 
 # %% ../nbs/05_cli.ipynb #103f807a
-def _add_bench(sub, options:bool=True):
-    "The `bench` command, with its options if `options` (they import TensorFlow)."
-    bench = sub.add_parser('bench', help='how long the lab takes on this machine, per engine and precision',
-                           description="Time the lab's experiment (the default `transfer-mnist run`: three seeds, four "
-                                       'approaches) with each engine in each precision, each run in a new process; '
-                                       'print a table of wall times, accuracies and training times, and write it as JSON.')
-    if not options: return
+def _add_bench(bench):
+    "The `bench` command's options (they import TensorFlow)."
     from transfer_mnist.core import PRECISIONS
     from transfer_mnist.fast import ENGINES
     bench.add_argument('--quick', action='store_true',
@@ -204,15 +191,8 @@ def _add_bench(sub, options:bool=True):
     bench.add_argument('--output', type=_writable_file, default='transfer-mnist-bench.json', metavar='FILE',
                        help='the JSON file to write (default transfer-mnist-bench.json)')
 
-def _add_grade(sub, options:bool=True):
-    "The `grade` command, with its options if `options`."
-    grade = sub.add_parser('grade', help="autograde a class's submissions with nbgrader, in parallel on Dask",
-                           description="Autograde every submission of ASSIGNMENT in the nbgrader course COURSE_DIR with nbgrader's "
-                                       'own autograde, each in a folder of its own with its kernel sandboxed (bubblewrap), on a '
-                                       "local Dask cluster or a scheduler's; write the scores into the course's gradebook, "
-                                       'its notebooks into autograded/, and COURSE_DIR/grades/ASSIGNMENT.csv. Run it again to '
-                                       'grade what is missing.')
-    if not options: return
+def _add_grade(grade):
+    "The `grade` command's options."
     from transfer_mnist.class_grading import Limits
     d = Limits()
     grade.add_argument('course', type=Path, metavar='COURSE_DIR', help="the nbgrader course: gradebook.db, source/, submitted/")
@@ -229,14 +209,8 @@ def _add_grade(sub, options:bool=True):
     grade.add_argument('--force', action='store_true', help='grade every submission again')
     grade.add_argument('--retry-failed', action='store_true', help='grade again the submissions that failed last time')
 
-def _add_study(sub, options:bool=True):
-    "The `study` command, with its options if `options` (they import TensorFlow)."
-    study = sub.add_parser('study', help='how transferable is each layer, and when does transfer pay',
-                           description="Yosinski et al.'s study on MNIST's halves: for each cut between layers, train "
-                                       "AnB, AnB+, BnB and BnB+ on B, beside baseB; then accuracy against the number of "
-                                       "labelled B images, from scratch and by transfer. Resumes an interrupted study "
-                                       "in DIR; writes study.json, study.md and two figures there.")
-    if not options: return
+def _add_study(study):
+    "The `study` command's options (they import TensorFlow)."
     from transfer_mnist.core import PRECISIONS
     from transfer_mnist.cnn import ARCHITECTURES
     from transfer_mnist.fast import ENGINES
@@ -262,15 +236,44 @@ def _add_study(sub, options:bool=True):
                        help='folder for the study (default transfer-mnist-study); a study there with the same settings resumes')
 
 # %% ../nbs/05_cli.ipynb #c9ca5da8
+_COMMANDS = {  # each command: the function that adds its options, and its help line and description
+    'run': (_add_run, dict(
+        help='train on 0-4, transfer to 5-9, compare with end to end',
+        description='Train a CNN on digits 0-4, transfer it to digits 5-9 (convolutions frozen, or '
+                    'fine-tuned) and compare with training end to end, over several seeds.')),
+    'exercises': (_add_exercises, dict(
+        help="write the lab's student notebooks into a folder",
+        description="Write the student notebooks (the lab with its solutions left for the student to "
+                    "write, and checks that give feedback) into DIR; open them with 'jupyter lab DIR'.")),
+    'bench': (_add_bench, dict(
+        help='how long the lab takes on this machine, per engine and precision',
+        description="Time the lab's experiment (the default `transfer-mnist run`: three seeds, four "
+                    'approaches) with each engine in each precision, each run in a new process; '
+                    'print a table of wall times, accuracies and training times, and write it as JSON.')),
+    'study': (_add_study, dict(
+        help='how transferable is each layer, and when does transfer pay',
+        description="Yosinski et al.'s study on MNIST's halves: for each cut between layers, train "
+                    "AnB, AnB+, BnB and BnB+ on B, beside baseB; then accuracy against the number of "
+                    "labelled B images, from scratch and by transfer. Resumes an interrupted study "
+                    "in DIR; writes study.json, study.md and two figures there.")),
+    'grade': (_add_grade, dict(
+        help="autograde a class's submissions with nbgrader, in parallel on Dask",
+        description="Autograde every submission of ASSIGNMENT in the nbgrader course COURSE_DIR with nbgrader's "
+                    'own autograde, each in a folder of its own with its kernel sandboxed (bubblewrap), on a '
+                    "local Dask cluster or a scheduler's; write the scores into the course's gradebook, "
+                    'its notebooks into autograded/, and COURSE_DIR/grades/ASSIGNMENT.csv. Run it again to '
+                    'grade what is missing.')),
+}
+
 def make_parser(options_of=None, # build the options of these commands only (None: of every command)
                ) -> argparse.ArgumentParser:
     """The `transfer-mnist` argument parser. `main` builds only the options of the command it runs: those of run, study
     and bench import TensorFlow (seconds), so that `--help`, `grade`, `exercises` and a mistyped command start without it."""
     parser = argparse.ArgumentParser(prog='transfer-mnist', description='Transfer learning on MNIST, as in the classic Keras lab.')
     sub = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
-    for name, add in (('run', _add_run), ('exercises', _add_exercises), ('bench', _add_bench), ('study', _add_study),
-                      ('grade', _add_grade)):
-        add(sub, options_of is None or name in options_of)
+    for name, (add, texts) in _COMMANDS.items():
+        command = sub.add_parser(name, **texts)
+        if options_of is None or name in options_of: add(command)
     return parser
 
 # %% ../nbs/05_cli.ipynb #1f77eb6f
