@@ -330,6 +330,9 @@ def judged_cells(source, # the assignment's source folder, as the instructor wro
 JUDGE_CODE = ('import json, sys\nfrom transfer_mnist.class_grading import judge_folder\n'
               "json.dump(judge_folder(sys.argv[1], sys.argv[2].split(',')), open(sys.argv[3], 'w'))")
 
+# a graded process's TensorFlow (a judge's, a kernel's): one thread of each kind, no start-up notices
+_GRADED_TF_ENV = {'TF_NUM_INTRAOP_THREADS': '1', 'TF_NUM_INTEROP_THREADS': '1', 'TF_CPP_MIN_LOG_LEVEL': '3'}
+
 def run_judges(handed:Path, # the submission's HAND_IN folder, after autograde
                names:list, # the judges its source notebooks name
                tmp:Path, # an empty folder of the grader's, for the judges' home and answer
@@ -343,7 +346,7 @@ def run_judges(handed:Path, # the submission's HAND_IN folder, after autograde
     answer = home/'verdicts.json'
     command = [sys.executable, '-I', '-c', JUDGE_CODE, str(handed), ','.join(names), str(answer)]
     if sandbox: command = sandbox_argv(handed, home, runtime) + ['--'] + command
-    env = {'TF_NUM_INTRAOP_THREADS': '1', 'TF_NUM_INTEROP_THREADS': '1', 'TF_CPP_MIN_LOG_LEVEL': '3', 'HOME': str(home),
+    env = {**_GRADED_TF_ENV, 'HOME': str(home),
            'KERAS_HOME': str(home/'.keras'), 'MPLCONFIGDIR': str(home), 'PATH': os.defpath,
            **{k: v for k, v in os.environ.items() if k == DATA_ENV}}
     code, reason = run_limited(command, handed, env, limits, tmp/'judge-log.txt')
@@ -352,13 +355,13 @@ def run_judges(handed:Path, # the submission's HAND_IN folder, after autograde
     return {n: verdicts.get(n, dict(passed=False, feedback=why)) for n in names}
 
 # %% ../nbs/06b_class_grading.ipynb #9d3d876c
-def _nbgrader_env(tmp:Path, home:Path, runtime:Path, jupyter_path:Path) -> dict:
-    "nbgrader's environment: none of the grader's own, only what it and the kernel need (one thread each for TensorFlow)."
+def _sandboxed_env(tmp:Path, home:Path, runtime:Path, jupyter_path:Path) -> dict:
+    "nbgrader's environment in the sandbox: none of the grader's own, only what it and the kernel need (`nbgrader_env`'s PATH)."
+    from transfer_mnist.grading import nbgrader_env  # (a student's kernel imports this module without nbgrader)
     keep = {k: v for k, v in os.environ.items() if k.startswith(('TF_', 'OMP_', 'LANG', 'LC_')) or k == DATA_ENV}  # (the data: 'sample', say)
-    return {'TF_NUM_INTRAOP_THREADS': '1', 'TF_NUM_INTEROP_THREADS': '1', 'TF_CPP_MIN_LOG_LEVEL': '3', **keep,
-            'PATH': f"{Path(sys.executable).parent}{os.pathsep}/usr/bin{os.pathsep}/bin", 'HOME': str(home),
+    return nbgrader_env({**_GRADED_TF_ENV, **keep, 'PATH': f'/usr/bin{os.pathsep}/bin', 'HOME': str(home),
             'JUPYTER_PATH': str(jupyter_path), 'JUPYTER_RUNTIME_DIR': str(runtime), 'TMPDIR': str(runtime), 'JUPYTER_CONFIG_DIR': str(tmp/'config'),
-            'JUPYTER_DATA_DIR': str(tmp/'data'), 'IPYTHONDIR': str(home/'.ipython'), 'MPLCONFIGDIR': str(home/'.matplotlib')}
+            'JUPYTER_DATA_DIR': str(tmp/'data'), 'IPYTHONDIR': str(home/'.ipython'), 'MPLCONFIGDIR': str(home/'.matplotlib')})
 
 def _scores(root:Path, assignment:str, student:str) -> dict:
     "What nbgrader's autograde wrote into the submission's own gradebook: the submission's time, every grade and comment."
@@ -420,7 +423,7 @@ def grade_submission(job:dict, # the course's files and one student's submission
         write_kernelspec(jupyter_path, work, home, runtime, sandbox)
         command = [str(Path(sys.executable).parent/'nbgrader'), 'autograde', assignment, '--student', student, '--create',
                    f'--CourseDirectory.root={root}', f"--CourseDirectory.db_url=sqlite:///{root/'gradebook.db'}"]
-        code, reason = run_limited(command, root, _nbgrader_env(tmp, home, runtime, jupyter_path), limits, tmp/'log.txt')
+        code, reason = run_limited(command, root, _sandboxed_env(tmp, home, runtime, jupyter_path), limits, tmp/'log.txt')
         result['seconds'] = time.monotonic() - start
         if reason or code: return dict(result, status='failed', reason=reason or _why_failed(code, tmp/'log.txt'))
         scores = _judged(_scores(root, assignment, student), judged_cells(root/'source'/assignment), work/HAND_IN, tmp, limits, sandbox)
