@@ -7,7 +7,7 @@ __all__ = ['DEMO_ANSWERS', 'KERNEL_NAME', 'HAND_IN', 'JUDGES', 'HAND_IN_CALL', '
            'Limits', 'regular_files', 'write_files', 'demo_course', 'blank_gradebook', 'submitted_students',
            'course_job', 'submission_job', 'sandbox_argv', 'write_kernelspec', 'run_limited', 'hand_in', 'handed_in',
            'judge_demo_answer', 'judge_folder', 'judged_cells', 'run_judges', 'grade_submission', 'record_result',
-           'ledger_path', 'read_ledger', 'write_ledger', 'grade_class', 'check_sandbox']
+           'ledger_path', 'read_ledger', 'write_ledger', 'grade_class', 'check_sandbox', 'check_workers']
 
 # %% ../nbs/06b_class_grading.ipynb #da0dd884
 import csv
@@ -517,12 +517,12 @@ def grade_class(course, # an nbgrader course folder: gradebook.db, source/, subm
                ) -> dict: # the ledger: each student's status, score and time
     """Autograde every submission of `assignment` on Dask, each in its own folder and sandbox, within `limits`; write
     each result into the course's gradebook as it comes, and the ledger as JSON and CSV. A rerun grades what is missing."""
-    if sandbox and not scheduler: check_sandbox()  # (a cluster's workers are the cluster's to equip)
     students, ledger = submitted_students(course, assignment), read_ledger(course, assignment)
     todo, start = _todo(students, ledger, force, retry_failed), time.monotonic()
     log(f'{len(students)} submissions of {assignment}: {len(todo)} to grade, {len(students) - len(todo)} graded before')
     if todo:
         with _cluster(scheduler, workers) as client:
+            if sandbox: check_workers(client)
             shared = client.scatter(course_job(course, assignment), broadcast=True)
             futures = {client.submit(grade_submission, submission_job(course, assignment, s, shared), limits, sandbox,
                                      key=f'grade-{assignment}-{s}', pure=False): s for s in todo}
@@ -567,3 +567,11 @@ def check_sandbox():
         run = subprocess.run([*sandbox_argv(Path(tmp), Path(tmp), Path(tmp)), '--', sys.executable, '-c', 'pass'],
                              capture_output=True, text=True)
     if run.returncode: raise ValueError(f"bubblewrap cannot make a sandbox on this machine: {run.stderr.strip()[:300]}")
+
+def check_workers(client):
+    "Fail before any grading, naming them and why, unless every worker of `client` can start a sandbox (`check_sandbox`)."
+    failed = {w: str(e) for w, e in client.run(check_sandbox, on_error='return').items() if isinstance(e, Exception)}
+    if failed:
+        by_reason = {why: [w for w in failed if failed[w] == why] for why in failed.values()}
+        raise ValueError(f"{len(failed)} of the {len(client.scheduler_info()['workers'])} Dask workers cannot sandbox a "
+                         "kernel, so nothing was graded. " + ' '.join(f"{', '.join(ws)}: {why}" for why, ws in by_reason.items()))
