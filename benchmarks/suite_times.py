@@ -2,12 +2,14 @@
 and CI meet them.
 
     .venv/bin/python benchmarks/suite_times.py          # tools/dev test, then .ci/run; writes benchmarks/suite_times.json
-    .venv/bin/python benchmarks/suite_times.py --test   # tools/dev test only (.ci/run's last run is kept)
+    .venv/bin/python benchmarks/suite_times.py --test   # tools/dev test only (this machine's last .ci/run is kept)
+    .venv/bin/python benchmarks/suite_times.py --table  # only print the README's table of what suite_times.json holds
 
 Each runs in its own fresh clone of this repository's HEAD, in a temporary folder beside a link to ../shared (as CI
 has it), with empty uv and pip caches (so the set-up downloads and installs everything, as on a new machine). The
 times are wall-clock seconds, with the phases each command prints, and the processor they ran on: these machines
-differ more than 2x in training speed.
+differ more than 2x in training speed. suite_times.json keeps one entry for each kind of machine (the processor and
+the instruction sets that set its training speed): a run replaces its own machine's entry and keeps the others.
 """
 import argparse
 import json
@@ -22,6 +24,35 @@ from pathlib import Path
 
 root = Path(__file__).resolve().parent.parent
 result_path = Path(__file__).with_name('suite_times.json')
+
+
+def this_machine() -> dict:
+    "The processor as /proc/cpuinfo names it, and the instruction sets that set its training speed."
+    lines = Path('/proc/cpuinfo').read_text().splitlines()
+    name = next(l.split(':', 1)[1].strip() for l in lines if l.startswith('model name'))
+    flags = set(next(l.split(':', 1)[1].split() for l in lines if l.startswith('flags')))
+    vector = 'AVX-512' if 'avx512f' in flags else 'AVX2' if 'avx2' in flags else 'no AVX2'
+    bf16 = [f for f in ('amx_bf16', 'avx512_bf16') if f in flags]
+    return dict(processor=name, instructions=f"{vector}, {' and '.join(bf16) if bf16 else 'no bfloat16'}", cores=os.cpu_count())
+
+
+def _duration(seconds:int) -> str: return f'{seconds // 60} min {seconds % 60} s'
+
+
+def readme_table(machines:list) -> str:
+    "The README's table of the tier's times: a column for each machine of suite_times.json."
+    test, ci = [[m['runs'][r] for m in machines] for r in ('tools/dev test', '.ci/run')]
+    phases = [('set-up', 'set-up'), ('installing Chromium', 'chromium'), ('installing bubblewrap', 'bubblewrap'), ('check', 'check'),
+              ('test', 'test'), ('newest versions', 'newest')]
+    rows = [['on a fresh clone', *(f"{m['date']}, {m['processor']} ({m['instructions']}), {m['cores']} cores" for m in machines)],
+            ['---', *['---:'] * len(machines)],
+            ['`tools/dev test`, set-up included', *(_duration(t['seconds']) for t in test)],
+            ['of which the notebooks, on the sample, beside pytest', *(_duration(t['phases']['notebooks']) for t in test)],
+            ['of which pytest, beside the notebooks', *(_duration(t['phases']['pytest']) for t in test)],
+            ['`.ci/run`', *(_duration(c['seconds']) for c in ci)],
+            ["`.ci/run`'s phases", *(', '.join(f"{name} {c['phases'][key]} s" for name, key in phases) for c in ci)],
+            ['the commit measured', *(f"`{m['runs']['tools/dev test']['commit'][:7]}`" for m in machines)]]
+    return '\n'.join(f"| {' | '.join(r)} |" for r in rows)
 
 
 def fresh_clone(workdir: Path) -> Path:
@@ -46,13 +77,16 @@ def timed(command: list, cwd: Path, env: dict) -> dict:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--test', action='store_true', help='time tools/dev test only, not .ci/run')
+    parser.add_argument('--test', action='store_true', help="time tools/dev test only, keeping this machine's last .ci/run")
+    parser.add_argument('--table', action='store_true', help="only print the README's table of suite_times.json")
     args = parser.parse_args()
-    from transfer_mnist.core import describe_device
-    out = dict(date=date.today().isoformat(), processor=describe_device()['name'], cores=os.cpu_count(), caches='empty', runs={})
-    if args.test and result_path.exists():  # the other command's run is kept, with the commit it measured
-        kept = json.loads(result_path.read_text())
-        if (kept['processor'], kept['cores']) == (out['processor'], out['cores']): out['runs'] = kept['runs']
+    machines = json.loads(result_path.read_text())['machines'] if result_path.exists() else []
+    if args.table: return print(readme_table(machines))
+    here = this_machine()
+    same = lambda m: (m['processor'], m['instructions'], m['cores']) == (here['processor'], here['instructions'], here['cores'])
+    kept = next((m for m in machines if same(m)), None)
+    out = dict(date=date.today().isoformat(), **here, caches='empty',
+               runs={'.ci/run': kept['runs']['.ci/run']} if args.test and kept else {})
     commit = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
     for name, command in [('tools/dev test', ['tools/dev', 'test'])] + ([] if args.test else [('.ci/run', ['.ci/run'])]):
         with tempfile.TemporaryDirectory() as tmp:
@@ -60,9 +94,11 @@ def main():
             env = {k: v for k, v in os.environ.items() if k not in ('TRANSFER_MNIST_DATA', 'VIRTUAL_ENV')}
             env.update(UV_CACHE_DIR=f'{tmp}/uv-cache', PIP_CACHE_DIR=f'{tmp}/pip-cache', **({'CI': 'true'} if name == '.ci/run' else {}))
             out['runs'][name] = dict(timed(command, clone, env), commit=commit)
-        print(f"==== {name}: {out['runs'][name]['seconds']} s on {out['processor']} ====", flush=True)
-    result_path.write_text(json.dumps(out, indent=1) + '\n')
+        print(f"==== {name}: {out['runs'][name]['seconds']} s on {out['processor']} ({out['instructions']}) ====", flush=True)
+    machines = [out if same(m) else m for m in machines] + ([] if kept else [out])
+    result_path.write_text(json.dumps(dict(machines=machines), indent=1) + '\n')
     print(json.dumps(out, indent=1))
+    print(readme_table(machines))
 
 
 if __name__ == '__main__':

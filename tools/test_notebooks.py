@@ -27,9 +27,13 @@ MEASURED = root/'benchmarks'/'suite_times.json'
 
 
 def measured_seconds(path=MEASURED) -> dict:
-    "Each notebook's seconds in the measured `tools/dev test` run ({} when there is none)."
-    try: return json.loads(Path(path).read_text())['runs']['tools/dev test'].get('notebooks', {})
+    "Each notebook's seconds in the measured `tools/dev test` run of this processor, else the first machine's ({} if none)."
+    try: machines = json.loads(Path(path).read_text())['machines']
     except (OSError, ValueError, KeyError): return {}
+    here = next((l.split(':', 1)[1].strip() for l in Path('/proc/cpuinfo').read_text().splitlines()
+                 if l.startswith('model name')), None) if Path('/proc/cpuinfo').exists() else None
+    machine = next((m for m in machines if m['processor'] == here), machines[0] if machines else {})
+    return machine.get('runs', {}).get('tools/dev test', {}).get('notebooks', {})
 
 
 def longest_first(files, seconds) -> list:
