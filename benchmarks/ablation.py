@@ -1,6 +1,7 @@
 """What each piece of the fast engine saves: `transfer-mnist run` with each piece switched off alone.
 
     .venv/bin/python benchmarks/ablation.py [--repeats 3] [--only RUN:SETTING,...] [--output FILE]
+    .venv/bin/python benchmarks/ablation.py --show benchmarks/ablation.json   # the tables, a machine at a time
 
 Each piece is judged on a run that uses it. Two runs, each of full MNIST and three seeds:
 
@@ -16,7 +17,8 @@ without it (`transfer_mnist.fast.PIECES` says what): `--plain PIECE` for a piece
 compiled copies, `--cache off` for the cached features. Every run is a fresh process; the settings of a run take
 turns, round after round, so that a drift of the machine's speed falls on all of them alike. Each run's wall time
 counts from the process's start to its end: what a user waits. The result (every run's seconds and accuracies, the
-medians, the processor) is written as JSON; nbs/03a_fast.ipynb shows the table. On a 2-core CPU, 3 rounds of the
+medians, the processor) is written as JSON, one entry for each kind of machine (its processor and bfloat16
+instructions): a run replaces its own machine's entry and keeps the others'. nbs/03a_fast.ipynb shows the tables. On a 2-core CPU, 3 rounds of the
 9 settings the committed result ran took about 30 minutes.
 """
 import argparse
@@ -63,8 +65,14 @@ def median(values):
     return s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2
 
 
+def same_machine(a: dict, b: dict) -> bool:
+    "Whether two results' devices are the same kind of machine: the processor, its cores and bfloat16 instructions."
+    key = lambda d: (d['name'], d['cores'], d.get('bf16_instructions'))
+    return key(a['device']) == key(b['device'])
+
+
 def markdown(result: dict) -> str:
-    "The result as Markdown tables, one a run: each setting's median wall time and its ratio to the run's default."
+    "One machine's result as Markdown tables, one a run: each setting's median wall time and its ratio to the run's default."
     d = result['device']
     lines = [f"Run {result['date']} on {d['name']} ({d['cores']} cores, precision {d['auto_precision']}), {result['repeats']} "
              'runs of each setting, taking turns.']
@@ -85,7 +93,7 @@ def main():
     parser.add_argument('--output', type=Path, default=Path(__file__).with_name('ablation.json'))
     parser.add_argument('--show', type=Path, help='print the tables of a result already written, and run nothing')
     args = parser.parse_args()
-    if args.show: return print(markdown(json.loads(args.show.read_text())))
+    if args.show: return print('\n\n'.join(markdown(m) for m in json.loads(args.show.read_text())['machines']))
     todo = [tuple(x.split(':')) for x in args.only.split(',')] if args.only else \
            [(run, s) for run, pieces in JUDGED.items() for s in ['default', *pieces]]
     for run, s in todo:
@@ -106,7 +114,9 @@ def main():
             result['runs'].setdefault(run, {})[s] = dict(
                 median_wall_seconds=wall, median_training_seconds=median([r['training_seconds'] for r in rs]),
                 vs_default=wall / base if base else None, runs=rs)
-    args.output.write_text(json.dumps(result, indent=2) + '\n')
+    machines = json.loads(args.output.read_text())['machines'] if args.output.exists() else []
+    machines = [m for m in machines if not same_machine(m, result)] + [result]
+    args.output.write_text(json.dumps(dict(machines=machines), indent=2) + '\n')
     print(f'wrote {args.output}\n\n{markdown(result)}')
 
 
