@@ -10,6 +10,7 @@ __all__ = ['DEMO_ANSWERS', 'KERNEL_NAME', 'HAND_IN', 'JUDGES', 'HAND_IN_CALL', '
            'ledger_path', 'read_ledger', 'write_ledger', 'grade_class', 'check_sandbox', 'check_workers']
 
 # %% ../nbs/06b_class_grading.ipynb #da0dd884
+import contextlib
 import csv
 import json
 import os
@@ -490,20 +491,22 @@ def _todo(students, ledger, force, retry_failed) -> list:
     "The students still to grade: not in the ledger, or failed there and `retry_failed`, or every one if `force`."
     return [s for s in students if force or s not in ledger or (retry_failed and ledger[s]['status'] != 'graded')]
 
+@contextlib.contextmanager
 def _cluster(scheduler, workers):
-    "A Dask client: of the scheduler at `scheduler` (once a worker has joined it), or of a new local cluster of `workers` processes, a thread each."
+    """A Dask client, closed on leaving: of the scheduler at `scheduler` (once a worker has joined it), or of a new local
+    cluster of `workers` processes, a thread each, which is shut down with it (a client leaves a cluster it was given running)."""
     from distributed import Client, LocalCluster
     if scheduler:
-        client = Client(scheduler, timeout=15)
-        try: client.wait_for_workers(1, timeout=60)  # (with none, the jobs would wait for ever)
-        except TimeoutError:
-            client.close()
-            raise OSError(f"No Dask worker joined the scheduler at {scheduler} within 60 s: start some ('dask worker "
-                          f"{scheduler}'), then grade again.") from None
-        return client
-    cluster = LocalCluster(n_workers=workers or os.cpu_count(), threads_per_worker=1, processes=True, memory_limit=0,
-                           dashboard_address=None, scheduler_kwargs=dict(dashboard_address=':0'))  # its HTTP server on any free port
-    return Client(cluster)
+        with Client(scheduler, timeout=15) as client:
+            try: client.wait_for_workers(1, timeout=60)  # (with none, the jobs would wait for ever)
+            except TimeoutError:
+                raise OSError(f"No Dask worker joined the scheduler at {scheduler} within 60 s: start some ('dask worker "
+                              f"{scheduler}'), then grade again.") from None
+            yield client
+        return
+    with LocalCluster(n_workers=workers or os.cpu_count(), threads_per_worker=1, processes=True, memory_limit=0,
+                      dashboard_address=None, scheduler_kwargs=dict(dashboard_address=':0')) as cluster, Client(cluster) as client:
+        yield client  # (the scheduler's HTTP server on any free port)
 
 def grade_class(course, # an nbgrader course folder: gradebook.db, source/, submitted/STUDENT/ASSIGNMENT/
                 assignment:str, # the assignment to grade
