@@ -22,17 +22,18 @@ import time
 from datetime import date
 from pathlib import Path
 
+from transfer_mnist.core import BF16_INSTRUCTIONS, cpu_flags
+
 root = Path(__file__).resolve().parent.parent
 result_path = Path(__file__).with_name('suite_times.json')
 
 
 def this_machine() -> dict:
     "The processor as /proc/cpuinfo names it, and the instruction sets that set its training speed."
-    lines = Path('/proc/cpuinfo').read_text().splitlines()
-    name = next(l.split(':', 1)[1].strip() for l in lines if l.startswith('model name'))
-    flags = set(next(l.split(':', 1)[1].split() for l in lines if l.startswith('flags')))
+    name = next(l.split(':', 1)[1].strip() for l in Path('/proc/cpuinfo').read_text().splitlines() if l.startswith('model name'))
+    flags = cpu_flags()
     vector = 'AVX-512' if 'avx512f' in flags else 'AVX2' if 'avx2' in flags else 'no AVX2'
-    bf16 = [f for f in ('amx_bf16', 'avx512_bf16') if f in flags]
+    bf16 = [f for f in BF16_INSTRUCTIONS if f in flags]
     return dict(processor=name, instructions=f"{vector}, {' and '.join(bf16) if bf16 else 'no bfloat16'}", cores=os.cpu_count())
 
 

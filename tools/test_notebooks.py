@@ -23,6 +23,8 @@ from nbdev.doclinks import nbglob
 from nbdev.test import test_nb
 
 root = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(root/'benchmarks'))
+from suite_times import this_machine  # noqa: E402  (the processor, named as suite_times.json names it)
 MEASURED = root/'benchmarks'/'suite_times.json'
 
 
@@ -30,8 +32,7 @@ def measured_seconds(path=MEASURED) -> dict:
     "Each notebook's seconds in the measured `tools/dev test` run of this processor, else the first machine's ({} if none)."
     try: machines = json.loads(Path(path).read_text())['machines']
     except (OSError, ValueError, KeyError): return {}
-    here = next((l.split(':', 1)[1].strip() for l in Path('/proc/cpuinfo').read_text().splitlines()
-                 if l.startswith('model name')), None) if Path('/proc/cpuinfo').exists() else None
+    here = this_machine()['processor'] if Path('/proc/cpuinfo').exists() else None
     machine = next((m for m in machines if m['processor'] == here), machines[0] if machines else {})
     return machine.get('runs', {}).get('tools/dev test', {}).get('notebooks', {})
 
