@@ -1,6 +1,7 @@
 """What each piece of the fast engine saves: `transfer-mnist run` with each piece switched off alone.
 
     .venv/bin/python benchmarks/ablation.py [--repeats 3] [--only RUN:SETTING,...] [--output FILE]
+    .venv/bin/python benchmarks/ablation.py --more --repeats 3 --only default:default,default:reuse  # more rounds
     .venv/bin/python benchmarks/ablation.py --show benchmarks/ablation.json   # the tables, a machine at a time
 
 Each piece is judged on a run that uses it. Two runs, each of full MNIST and three seeds:
@@ -18,7 +19,9 @@ compiled copies, `--cache off` for the cached features. Every run is a fresh pro
 turns, round after round, so that a drift of the machine's speed falls on all of them alike. Each run's wall time
 counts from the process's start to its end: what a user waits. The result (every run's seconds and accuracies, the
 medians, the processor) is written as JSON, one entry for each kind of machine (its processor and bfloat16
-instructions): a run replaces its own machine's entry and keeps the others'. nbs/03a_fast.ipynb shows the tables. On a 2-core CPU, 3 rounds of the
+instructions): a run replaces its own machine's entry and keeps the others'. With `--more`, it adds its rounds to its
+own machine's entry instead, after the rounds already there, for the settings it runs: more rounds where the first
+ones left a piece's case open (the others keep their rounds; a setting's rounds pair with the default's in order). nbs/03a_fast.ipynb shows the tables. On a 2-core CPU, 3 rounds of the
 9 settings the committed result ran took about 30 minutes.
 """
 import argparse
@@ -71,10 +74,22 @@ def same_machine(a: dict, b: dict) -> bool:
     return key(a['device']) == key(b['device'])
 
 
+def earlier_runs(machines: list, device: dict, todo: list, path: Path) -> dict:
+    "For --more: the runs of this machine's entry, every setting's, to add the new rounds to; else a SystemExit that says why."
+    mine = [m for m in machines if same_machine(m, dict(device=device))]
+    if not mine: sys.exit(f"--more adds rounds to this machine's entry in {path}, and it has none ({device['name']}): run without --more.")
+    runs = {run: {s: list(v['runs']) for s, v in settings.items()} for run, settings in mine[0]['runs'].items()}
+    missing = [f'{run}:{s}' for run, s in todo if s not in runs.get(run, {})]
+    if missing: sys.exit(f"--more: this machine's entry in {path} has no rounds of {', '.join(missing)} to add to: run them without --more.")
+    return runs
+
+
 def markdown(result: dict) -> str:
     "One machine's result as Markdown tables, one a run: each setting's median wall time and its ratio to the run's default."
     d = result['device']
-    lines = [f"Run {result['date']} on {d['name']} ({d['cores']} cores, precision {d['auto_precision']}), {result['repeats']} "
+    counts = sorted({len(s['runs']) for settings in result['runs'].values() for s in settings.values()})
+    each = f'{counts[0]}' if len(counts) == 1 else f'{counts[0]} to {counts[-1]}'
+    lines = [f"Run {result['date']} on {d['name']} ({d['cores']} cores, precision {d['auto_precision']}), {each} "
              'runs of each setting, taking turns.']
     for run, settings in result['runs'].items():
         lines += ['', f"`transfer-mnist run {' '.join(RUNS[run])}`".replace(' `', '`'), '',
@@ -92,20 +107,24 @@ def main():
     parser.add_argument('--only', default=None, help="comma-separated RUN:SETTING, such as 'cached:default,cached:cache'")
     parser.add_argument('--output', type=Path, default=Path(__file__).with_name('ablation.json'))
     parser.add_argument('--show', type=Path, help='print the tables of a result already written, and run nothing')
+    parser.add_argument('--more', action='store_true',
+                        help="add the rounds to this machine's entry in --output, after its own, instead of replacing it")
     args = parser.parse_args()
     if args.show: return print('\n\n'.join(markdown(m) for m in json.loads(args.show.read_text())['machines']))
     todo = [tuple(x.split(':')) for x in args.only.split(',')] if args.only else \
            [(run, s) for run, pieces in JUDGED.items() for s in ['default', *pieces]]
     for run, s in todo:
         if run not in RUNS or s not in ['default', *OFF]: parser.error(f'unknown run or setting {run}:{s}')
-    runs = {}
+    machines = json.loads(args.output.read_text())['machines'] if args.output.exists() else []
+    runs = earlier_runs(machines, describe_device(), todo, args.output) if args.more else {}
     for round_ in range(args.repeats):
         for run, s in todo:
             r = one_run(run, s)
             runs.setdefault(run, {}).setdefault(s, []).append(r)
-            print(f"round {round_ + 1}: {run:<8} {s:<20} {r['wall_seconds']:6.1f} s wall, {r['training_seconds']:6.1f} s training",
+            print(f"round {len(runs[run][s])}: {run:<8} {s:<20} {r['wall_seconds']:6.1f} s wall, {r['training_seconds']:6.1f} s training",
                   flush=True)
-    result = dict(date=datetime.now(timezone.utc).isoformat(timespec='seconds'), device=describe_device(), repeats=args.repeats, commands={r: f"transfer-mnist run {' '.join(RUNS[r])}".strip() for r in runs},
+    repeats = max(len(rs) for settings in runs.values() for rs in settings.values())
+    result = dict(date=datetime.now(timezone.utc).isoformat(timespec='seconds'), device=describe_device(), repeats=repeats, commands={r: f"transfer-mnist run {' '.join(RUNS[r])}".strip() for r in runs},
                   runs={})
     for run, settings in runs.items():
         base = median([r['wall_seconds'] for r in settings['default']]) if 'default' in settings else None
@@ -114,7 +133,6 @@ def main():
             result['runs'].setdefault(run, {})[s] = dict(
                 median_wall_seconds=wall, median_training_seconds=median([r['training_seconds'] for r in rs]),
                 vs_default=wall / base if base else None, runs=rs)
-    machines = json.loads(args.output.read_text())['machines'] if args.output.exists() else []
     machines = [m for m in machines if not same_machine(m, result)] + [result]
     args.output.write_text(json.dumps(dict(machines=machines), indent=2) + '\n')
     print(f'wrote {args.output}\n\n{markdown(result)}')
