@@ -43,15 +43,15 @@ def _duration(seconds:int) -> str: return f'{seconds // 60} min {seconds % 60} s
 def readme_table(machines:list) -> str:
     "The README's table of the tier's times: a column for each machine of suite_times.json."
     test, ci = [[m['runs'][r] for m in machines] for r in ('tools/dev test', '.ci/run')]
-    phases = [('set-up', 'set-up'), ('installing Chromium', 'chromium'), ('installing bubblewrap', 'bubblewrap'), ('check', 'check'),
-              ('test', 'test'), ('newest versions', 'newest')]
+    phases = [('set-up', 'set-up'), ('installing Chromium', 'chromium'), ('installing bubblewrap', 'bubblewrap'),
+              ('installing Fashion-MNIST', 'fashion-mnist'), ('check', 'check'), ('test', 'test'), ('newest versions', 'newest')]
     rows = [['on a fresh clone', *(f"{m['date']}, {m['processor']} ({m['instructions']}), {m['cores']} cores" for m in machines)],
             ['---', *['---:'] * len(machines)],
             ['`tools/dev test`, set-up included', *(_duration(t['seconds']) for t in test)],
             ['of which the notebooks, on the sample, beside pytest', *(_duration(t['phases']['notebooks']) for t in test)],
             ['of which pytest, beside the notebooks', *(_duration(t['phases']['pytest']) for t in test)],
             ['`.ci/run`', *(_duration(c['seconds']) for c in ci)],
-            ["`.ci/run`'s phases", *(', '.join(f"{name} {c['phases'][key]} s" for name, key in phases) for c in ci)],
+            ["`.ci/run`'s phases", *(', '.join(f"{name} {c['phases'][key]} s" for name, key in phases if key in c['phases']) for c in ci)],
             ['the commit measured', *(f"`{m['runs']['tools/dev test']['commit'][:7]}`" for m in machines)]]
     return '\n'.join(f"| {' | '.join(r)} |" for r in rows)
 

@@ -37,6 +37,19 @@ def small_mnist(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope='session')
+def small_fashion(tmp_path_factory) -> Path:
+    """A folder of a cut of Fashion-MNIST (as small as small_mnist), its four IDX files: the far task's data for the
+    command line's study. Fashion-MNIST itself is where $TRANSFER_MNIST_FASHION names it (tools/dev test: Debian's)."""
+    from transfer_mnist.data import IDX_NAMES, cut_sample, idx_bytes
+    from transfer_mnist.fashion import load_fashion
+    folder = tmp_path_factory.mktemp('data')/'small-fashion'
+    folder.mkdir()
+    (x_train, y_train), (x_test, y_test) = cut_sample(load_fashion(), *SMALL_PER_DIGIT)
+    for name, a in zip(IDX_NAMES, (x_train, y_train, x_test, y_test)): (folder/name).write_bytes(idx_bytes(a))
+    return folder
+
+
 def free_port() -> int:
     "A free TCP port on the loopback interface."
     with socket.socket() as s:

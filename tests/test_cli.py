@@ -42,6 +42,16 @@ def test_a_data_variable_that_names_nothing_fails_with_one_line(tmp_path, offlin
     assert 'Traceback' not in r.stderr and 'data:' not in r.stdout  # nothing ran
 
 
+def test_the_far_task_offline_without_fashion_mnist_fails_with_one_line(tmp_path, offline):
+    "A student offline, Fashion-MNIST neither downloaded nor named: one line on how to get it, and nothing trained."
+    r = run('study', '--quick', '--far', '--output', str(tmp_path/'far'), env_update=offline['env_update'],
+            drop=(*offline['drop'], 'TRANSFER_MNIST_FASHION'))
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.startswith('transfer-mnist: error: Fashion-MNIST is not here, and Keras could not download it (')
+    assert len(r.stderr.strip().splitlines()) == 1 and 'apt-get install dataset-fashion-mnist' in r.stderr
+    assert 'data:' not in r.stdout and not (tmp_path/'far').exists()  # nothing ran
+
+
 def test_wrong_arguments_exit_2_with_one_line():
     "The console script's exit code and its one line (the command line notebook checks every such argument, in-process)."
     r = run('run', '--digits-a', '0-5')

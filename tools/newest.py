@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 
-CORE = ('00_data', '00a_core', '01_cnn', '02_freeze', '03_train', '03a_fast', '06_exercises', '07_save')  # whose fast tests this runs
+CORE = ('00_data', '00a_core', '00b_fashion', '01_cnn', '02_freeze', '03_train', '03a_fast', '06_exercises', '07_save')  # whose fast tests this runs
 
 
 def pins(text: str) -> dict:

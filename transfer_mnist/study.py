@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['VARIANTS', 'TRANSFERS', 'EFFICIENCY', 'INIT_OFFSET', 'STUDY_SIZES', 'STUDY_MIN_STEPS', 'STUDY_SETTINGS', 'STYLES',
-           'EFFICIENCY_COLORS', 'weight_layers', 'cut_points', 'transplant', 'labelled_subset', 'Study', 'run_study',
-           'plot_transferability', 'plot_data_efficiency', 'load_study']
+           'EFFICIENCY_COLORS', 'weight_layers', 'cut_points', 'efficiency_cut', 'transplant', 'labelled_subset',
+           'task_b_name', 'Study', 'run_study', 'plot_transferability', 'plot_data_efficiency', 'load_study']
 
 # %% ../nbs/09_study.ipynb #3c826ceb
 import hashlib
@@ -39,7 +39,8 @@ VARIANTS = {
     'BnB+': 'first n layers from baseB, fine-tuned: every layer trains on B',
 }
 TRANSFERS = ['AnB', 'AnB+', 'BnB', 'BnB+']
-EFFICIENCY = {'scratch': 'baseB', 'frozen': 'AnB', 'finetuned': 'AnB+'}  # data-efficiency approach: the variant it is
+EFFICIENCY = {'scratch': ('baseB', 0), 'early': ('AnB', 1),  # data-efficiency approach: its variant and cut (None: the
+              'frozen': ('AnB', None), 'finetuned': ('AnB+', None)}  # cut after the features group, conv1 and conv2)
 INIT_OFFSET = 1000  # a transfer's new layers are drawn with seed + INIT_OFFSET, apart from the bases' initial weights
 
 def weight_layers(model:keras.Model) -> list:
@@ -49,6 +50,14 @@ def weight_layers(model:keras.Model) -> list:
 def cut_points(model:keras.Model) -> list:
     "Where the network can be cut: after each weight layer but the last. Cut n copies the first n weight layers."
     return weight_layers(model)[:-1]
+
+# %% ../nbs/09_study.ipynb #3f2c77d2
+def efficiency_cut(approach:str, # a key of EFFICIENCY
+                   features_cut:int, # where the features group ends (a study's settings['features_cut'])
+                  ) -> tuple: # (variant, n)
+    "The variant and the cut that a data-efficiency approach trains."
+    variant, n = EFFICIENCY[approach]
+    return variant, features_cut if n is None else n
 
 # %% ../nbs/09_study.ipynb #b3a106c6
 def transplant(source:keras.Model, # the trained network to copy from (baseA or baseB)
@@ -104,9 +113,15 @@ def _jobs(seeds, n_cuts, n_features_cut, sizes, n_a, n_b) -> list:
     for seed in seeds:
         jobs += [dict(variant='baseA', n=0, size=n_a, seed=seed), dict(variant='baseB', n=0, size=n_b, seed=seed)]
         jobs += [dict(variant=v, n=n, size=n_b, seed=seed) for n in range(1, n_cuts + 1) for v in TRANSFERS]
-        jobs += [dict(variant=v, n=0 if v == 'baseB' else n_features_cut, size=size, seed=seed)
-                 for size in sizes if size < n_b for v in EFFICIENCY.values()]
+        jobs += [dict(variant=v, n=n, size=size, seed=seed) for size in sizes if size < n_b
+                 for v, n in (efficiency_cut(a, n_features_cut) for a in EFFICIENCY)]
     return jobs
+
+# %% ../nbs/09_study.ipynb #7db6c668
+def task_b_name(settings:dict, # a study's settings
+               ) -> str:
+    "What B is, in words: the digits, or the far data set's classes."
+    return f"{settings['far']} classes {settings['digits_b']}" if 'far' in settings else f"digits {settings['digits_b']}"
 
 # %% ../nbs/09_study.ipynb #b779954e
 @dataclass(repr=False)  # the short repr of Results
@@ -133,12 +148,12 @@ class Study(Results):
 
     def efficiency(self) -> dict:
         "Accuracy on B against the number of labelled images: {approach: {size: stats}}."
-        n = self.settings['features_cut']
-        out = {}
-        for approach, v in EFFICIENCY.items():
-            cut = 0 if v == 'baseB' else n
+        out, subsets = {}, [s for s in self.settings['sizes'] if s < self.settings['n_train_b']]
+        for approach in EFFICIENCY:
+            v, cut = efficiency_cut(approach, self.settings['features_cut'])
             by_size = {s: self.accuracy_stats(self.rows(v, cut, s)) for s in self.settings['sizes'] if self.rows(v, cut, s)}
-            if by_size: out[approach] = by_size
+            # a curve needs a subset: a study saved before 'early' existed has AnB at n = 1 on all of B, and no curve of it
+            if by_size and (not subsets or set(by_size) & set(subsets)): out[approach] = by_size
         return out
 
     @property
@@ -155,15 +170,16 @@ class Study(Results):
         "The two summaries as Markdown tables (mean ± sd over the seeds)."
         s, t, e = self.settings, self.transferability(), self.efficiency()
         fmt = lambda v: f"{v['mean']:.2%} ± {v['sd']:.2%}" if v else ''
-        lines = [f"Transferability: test accuracy on digits {s['digits_b']} ({_plural(len(s['seeds']), 'seed')})\n",
+        lines = [f"Transferability: test accuracy on {task_b_name(s)} ({_plural(len(s['seeds']), 'seed')})\n",
                  '| n | copied layers | ' + ' | '.join(TRANSFERS) + ' |', '|---:|---|' + '---:|' * len(TRANSFERS)]
         if 'baseB' in t: lines.append(f"| 0 | none (baseB) | {fmt(t['baseB'])} |" + ' |' * (len(TRANSFERS) - 1))
         for n in range(1, len(s['cuts']) + 1):
             lines.append(f"| {n} | {', '.join(s['cuts'][:n])} | " + ' | '.join(fmt(t.get(v, {}).get(n)) for v in TRANSFERS) + ' |')
-        lines += ['', f"Data efficiency: test accuracy on digits {s['digits_b']} against labelled training images\n",
-                  '| images | ' + ' | '.join(EFFICIENCY) + ' |', '|---:|' + '---:|' * len(EFFICIENCY)]
+        shown = [a for a in EFFICIENCY if a in e]  # (a study saved before 'early' existed has none of it)
+        lines += ['', f"Data efficiency: test accuracy on {task_b_name(s)} against labelled training images\n",
+                  '| images | ' + ' | '.join(shown) + ' |', '|---:|' + '---:|' * len(shown)]
         for size in s['sizes']:
-            lines.append(f'| {size:,} | ' + ' | '.join(fmt(e.get(a, {}).get(size)) for a in EFFICIENCY) + ' |')
+            lines.append(f'| {size:,} | ' + ' | '.join(fmt(e[a].get(size)) for a in shown) + ' |')
         lines.append(f"\n{len(self.runs)} trainings, {self.seconds / 60:.1f} minutes of wall-clock time in all.")
         if self.not_run:
             lines.append(f"Not run ({'interrupted' if self.interrupted else 'skipped'}): {len(self.not_run)} trainings, "
@@ -246,7 +262,7 @@ def _run_job(job, study, task_a, task_b, folder, compiled=None, callbacks=None) 
 # %% ../nbs/09_study.ipynb #599af429
 STUDY_SETTINGS = Settings(arch='pooled', epochs=2)  # run_study's defaults: Keras's pooled network, two epochs
 
-def _study_settings(s:Settings, data, task_a, task_b, sizes, min_steps) -> tuple: # (settings, why that precision)
+def _study_settings(s:Settings, data, task_a, task_b, sizes, min_steps, far=None, far_name=None) -> tuple: # (settings, why that precision)
     """A study's settings as study.json stores them, and as a resumed study must match them: `s` resolved, the cuts, the
     sizes of the data; every subset size checked against B's digits now, not in an hour."""
     precision, reason = resolve_precision(s.precision)
@@ -259,7 +275,8 @@ def _study_settings(s:Settings, data, task_a, task_b, sizes, min_steps) -> tuple
                 digits_b=digits_label(s.digits_b), sizes=sizes, min_steps=min_steps, cache=s.cache, precision=precision,
                 engine=s.engine, cuts=cut_points(probe), features_cut=len(weight_layers(probe.get_layer('features'))),
                 n_train_a=n_a, n_train_b=n_b, n_test_b=len(task_b[1][1]), data_fingerprint=_fingerprint(data),
-                **({'plain': list(s.plain)} if s.plain else {})), reason  # (a study saved before `plain` existed resumes)
+                **({'plain': list(s.plain)} if s.plain else {}),  # (a study saved before `plain` existed resumes)
+                **({'far': far_name, 'far_fingerprint': _fingerprint(far)} if far is not None else {})), reason
 
 def _study_folder(folder):
     "The folder a study saves its progress in, made if new; None keeps the study in memory."
@@ -285,16 +302,24 @@ def run_study(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist retur
               min_steps:int=STUDY_MIN_STEPS, # gradient steps at least, for the trainings on a subset of B
               folder=None, # a folder to save progress in and resume from (None: keep it in memory)
               log=print, # called with each line of progress
+              far=None, # another data set whose classes `digits_b` are B instead of data's digits (the far task), or None
+              far_name:str='Fashion-MNIST', # what `far` is, in the results and figures
               **changes,
              ) -> Study: # every training's numbers, saved in `folder` as they finish
     """Train baseA, baseB and every transfer variant at every cut, and the data-efficiency runs, for every seed. Fields
     of `settings` can also be changed by name: `run_study(data, epochs=1, seeds=[0])`."""
     s = replace(settings or STUDY_SETTINGS, **changes); at_least_one('min_steps', min_steps)
     task_a, task_b = transfer_split(data, s.digits_a, s.digits_b)  # checks the digits: known, disjoint
-    settings, reason = _study_settings(s, data, task_a, task_b, sizes, min_steps)
+    if far is not None:
+        if far[0][0].shape[1:] != data[0][0].shape[1:]:
+            raise ValueError(f"far holds {'x'.join(map(str, far[0][0].shape[1:]))}-pixel images, data "
+                             f"{'x'.join(map(str, data[0][0].shape[1:]))}-pixel ones: the networks take one size of image.")
+        task_b = transfer_split(far, s.digits_a, s.digits_b)[1]
+    settings, reason = _study_settings(s, data, task_a, task_b, sizes, min_steps, far, far_name)
     folder = _study_folder(folder)
     log(f"precision: {settings['precision']} ({reason})")
     log(f'engine: {s.engine} ({ENGINES[s.engine]})')
+    if far is not None: log(f"A: digits {settings['digits_a']}; B: {task_b_name(settings)}, the far task")
     study = Study(settings=settings, runs=_resumable(folder, settings, log))
     done = {_key(r) for r in study.runs}
     jobs = _jobs(list(s.seeds), len(settings['cuts']), settings['features_cut'], settings['sizes'], settings['n_train_a'],
@@ -324,7 +349,7 @@ STYLES = {  # after the paper's Figure 2: B-sourced circles, A-sourced diamonds;
     'AnB': dict(color='tab:red', marker='D', markerfacecolor='white'),
     'AnB+': dict(color='tab:red', marker='D'),
 }
-EFFICIENCY_COLORS = dict(scratch='tab:orange', frozen='tab:blue', finetuned='tab:green')
+EFFICIENCY_COLORS = dict(scratch='tab:orange', early='tab:purple', frozen='tab:blue', finetuned='tab:green')
 
 def _percent_axis(ax): ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1)); ax.grid(alpha=0.3)
 
@@ -354,7 +379,7 @@ def plot_transferability(study:Study) -> Figure:
         ax.set_xticks(range(len(s['cuts']) + 1), ['0\nnone'] + [f"{n}\nto {c}" for n, c in enumerate(s['cuts'], 1)])
         ax.set_xlabel('n: layers copied from a base network')
         _percent_axis(ax)
-    axes[0].set_ylabel(f"test accuracy on digits {s['digits_b']}")
+    axes[0].set_ylabel(f"test accuracy on {task_b_name(s)}")
     axes[0].set_title('the whole range', fontsize=10)
     if 'baseB' in t:  # the close-up: one point below baseB's lowest seed to a little above the best mean
         values = [x for var in TRANSFERS for v in t.get(var, {}).values() for x in v['values']] + t['baseB']['values']
@@ -364,7 +389,7 @@ def plot_transferability(study:Study) -> Figure:
         hidden = [f"{v} at n = {n} ({x['mean']:.1%})" for v in TRANSFERS for n, x in t.get(v, {}).items() if x['mean'] < low]
         axes[1].set_title('close-up around baseB' + (f":\n{', '.join(hidden)} below" if hidden else ''), fontsize=9)
     fig.legend(*axes[0].get_legend_handles_labels(), loc='outside lower center', ncols=2, fontsize=8)
-    fig.suptitle(f"How transferable is each layer? A = digits {s['digits_a']}, B = digits {s['digits_b']},\n"
+    fig.suptitle(f"How transferable is each layer? A = digits {s['digits_a']}, B = {task_b_name(s)},\n"
                  f"{s['arch']} network, {_plural(s['epochs'], 'epoch')}, {_plural(len(s['seeds']), 'seed')}", fontsize=11)
     return fig
 
@@ -379,8 +404,10 @@ def plot_data_efficiency(study:Study) -> Figure:
     e, s = study.efficiency(), study.settings
     fig = Figure(figsize=(8, 3.9), layout='constrained')
     axes = fig.subplots(1, 2)
-    labels = dict(scratch='from scratch (baseB)', frozen=f"transfer, frozen (AnB, n = {s['features_cut']})",
-                  finetuned=f"transfer, fine-tuned (AnB+, n = {s['features_cut']})")
+    what = dict(scratch='from scratch', early='transfer, first layer frozen', frozen='transfer, frozen',
+                finetuned='transfer, fine-tuned')
+    labels = {a: f"{what[a]} ({v}, n = {n})" if n else f'{what[a]} ({v})'
+              for a, (v, n) in ((a, efficiency_cut(a, s['features_cut'])) for a in EFFICIENCY)}
     for approach, by_size in e.items():
         sizes = sorted(by_size)
         mean = np.array([by_size[n]['mean'] for n in sizes])
@@ -388,7 +415,7 @@ def plot_data_efficiency(study:Study) -> Figure:
         style = dict(marker='o', capsize=3, color=EFFICIENCY_COLORS[approach], label=labels[approach])
         axes[0].errorbar(sizes, mean, yerr=[mean - lo, hi - mean], **style)
         axes[1].errorbar(sizes, 1 - mean, yerr=[hi - mean, mean - lo], **style)
-    for ax in axes: ax.set_xscale('log'); ax.set_xlabel(f"labelled training images of digits {s['digits_b']}")
+    for ax in axes: ax.set_xscale('log'); ax.set_xlabel(f"labelled training images of {task_b_name(s)}")
     _percent_axis(axes[0]); axes[0].set_ylabel('test accuracy')
     axes[1].set_yscale('log'); axes[1].grid(alpha=0.3, which='both')
     axes[1].yaxis.set_major_formatter(FuncFormatter(lambda v, _: f'{v * 100:g}%'))
@@ -396,7 +423,7 @@ def plot_data_efficiency(study:Study) -> Figure:
     for ax in axes: ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f'{v:,.0f}'))
     axes[1].set_ylabel('test error (log scale)')
     axes[0].legend(loc='lower right', fontsize=8)
-    fig.suptitle(f"When does transfer pay? A = digits {s['digits_a']}, B = digits {s['digits_b']}, {s['arch']} network:\n"
+    fig.suptitle(f"When does transfer pay? A = digits {s['digits_a']}, B = {task_b_name(s)}, {s['arch']} network:\n"
                  f"mean of {_plural(len(s['seeds']), 'seed')}, bars from the lowest to the highest", fontsize=11)
     return fig
 
