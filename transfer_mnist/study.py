@@ -365,7 +365,7 @@ def _draw_transferability(ax, t):
         ns = sorted(t[v])
         for n in ns: ax.plot(np.full(t[v][n]['seeds'], n + offset), t[v][n]['values'], linestyle='', alpha=0.5, markersize=4, **STYLES[v])
         ax.plot([n + offset for n in ns], [t[v][n]['mean'] for n in ns], linewidth=1.5, markersize=7,
-                label=f'{v}: {VARIANTS[v]}', **STYLES[v])
+                label=f"{v}: base{v[0]}'s first n layers, {'fine-tuned' if v.endswith('+') else 'frozen'}", **STYLES[v])
 
 # %% ../nbs/09_study.ipynb #8fd29cc2
 def plot_transferability(study:Study) -> Figure:
@@ -415,7 +415,7 @@ def plot_data_efficiency(study:Study) -> Figure:
         style = dict(marker='o', capsize=3, color=EFFICIENCY_COLORS[approach], label=labels[approach])
         axes[0].errorbar(sizes, mean, yerr=[mean - lo, hi - mean], **style)
         axes[1].errorbar(sizes, 1 - mean, yerr=[hi - mean, mean - lo], **style)
-    for ax in axes: ax.set_xscale('log'); ax.set_xlabel(f"labelled training images of {task_b_name(s)}")
+    for ax in axes: ax.set_xscale('log'); ax.set_xlabel('labelled training images of B')
     _percent_axis(axes[0]); axes[0].set_ylabel('test accuracy')
     axes[1].set_yscale('log'); axes[1].grid(alpha=0.3, which='both')
     axes[1].yaxis.set_major_formatter(FuncFormatter(lambda v, _: f'{v * 100:g}%'))
