@@ -1,7 +1,7 @@
 """End to end: `transfer-mnist study --quick --far` on small cuts of MNIST and of Fashion-MNIST (conftest.small_mnist,
-small_fashion), then a real Ctrl-C and a resume.
+small_fashion), killed (SIGKILL), resumed and stopped by a real Ctrl-C, then resumed to the end.
 
-The study saves its progress after every training; this test checks that a study stopped by a real SIGINT
+The study saves its progress after every training; this test checks that a study killed, or stopped by a real SIGINT,
 keeps what finished, that the same command resumes it without training anything twice, and that the resumed
 study is whole: every training, the files, the table. (That a resumed study gives exactly the numbers of an
 uninterrupted one, each training depending only on its seed and the saved base networks, is checked in the
@@ -25,6 +25,17 @@ FAR = "the data in a folder named 'small-fashion' (Fashion-MNIST's format, not i
 def test_quick_far_study_interrupted_then_resumed(tmp_path, small_mnist, small_fashion):
     stopped = tmp_path/'stopped'
     far_study = ['study', '--quick', '--data', str(small_mnist), '--far', '--far-data', str(small_fashion)]
+    # first a kill that the study cannot see coming (SIGKILL, as a crash or a lost machine): what finished is on disk
+    proc = subprocess.Popen([str(COMMAND), *far_study, '--output', str(stopped)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    for line in proc.stdout:
+        if line.startswith('[3/'): break
+    proc.kill(); proc.communicate(timeout=60)
+    killed = json.loads((stopped/'study.json').read_text())
+    assert 3 <= len(killed['runs']) < JOBS and len(killed['runs']) + len(killed['not_run']) == JOBS and killed['interrupted']
+    # (a kill in the middle of a save would leave its hidden temporary file beside a whole study.json: nothing half-written)
+    leftover = set(stopped.glob('.*'))
+    # then, resumed, a Ctrl-C
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # see test_cli.test_ctrl_c_keeps_what_finished
     try:
         proc = subprocess.Popen([str(COMMAND), *far_study, '--output', str(stopped)],
@@ -33,22 +44,23 @@ def test_quick_far_study_interrupted_then_resumed(tmp_path, small_mnist, small_f
     lines = []
     for line in proc.stdout:
         lines.append(line)
-        if line.startswith('[5/'): break
+        if line.startswith('[6/'): break
     proc.send_signal(signal.SIGINT)
     rest, err = proc.communicate(timeout=300)
     assert proc.returncode == 130, err
     assert 'run the same command again to resume' in rest
     saved = json.loads((stopped/'study.json').read_text())
-    assert saved['interrupted'] is True and 5 <= len(saved['runs']) < JOBS
+    assert f"resuming the study in {stopped}: {len(killed['runs'])} trainings already done" in ''.join(lines)
+    assert saved['interrupted'] is True and 6 <= len(saved['runs']) < JOBS
     assert len(saved['runs']) + len(saved['not_run']) == JOBS
-    assert not list(stopped.glob('*.tmp')) and not list(stopped.glob('.*'))
+    assert not list(stopped.glob('*.tmp')) and set(stopped.glob('.*')) == leftover  # a Ctrl-C leaves no temporary file
 
     again = run(*far_study, '--output', str(stopped))
     assert again.returncode == 0, again.stderr
     assert f"resuming the study in {stopped}: {len(saved['runs'])} trainings already done" in again.stdout
     trained = [l for l in again.stdout.splitlines() if l.startswith('[')]
     assert len(trained) == JOBS - len(saved['runs'])  # nothing finished trains twice
-    assert sorted(p.name for p in stopped.iterdir()) == FILES
+    assert sorted(p.name for p in stopped.iterdir() if not p.name.startswith('.')) == FILES
     study = json.loads((stopped/'study.json').read_text())
     assert study['data'] == SMALL_LABEL and study['interrupted'] is False and study['not_run'] == []
     assert study['settings']['far'] == FAR and f'; the far task: {FAR}\n' in again.stdout

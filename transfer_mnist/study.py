@@ -325,11 +325,14 @@ def run_study(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist retur
     jobs = _jobs(list(s.seeds), len(settings['cuts']), settings['features_cut'], settings['sizes'], settings['n_train_a'],
                  settings['n_train_b'])
     start, compiled = time.perf_counter(), CompiledModels() if s.reuse and s.engine == 'fast' else None
+    todo = [j for j in jobs if _key(j) not in done]
     try:
-        for job in [j for j in jobs if _key(j) not in done]:
+        for i, job in enumerate(todo):
             steps = [log.training(_key(job))] if hasattr(log, 'training') else []  # a Progress shows each training's steps
             row = _run_job(job, study, task_a, task_b, folder, compiled, steps)
             study.runs.append(row)
+            # saved as a kill now would leave it: what is not run yet, and not finished unless nothing is left
+            study.not_run = [_key(j) for j in todo[i + 1:]]; study.interrupted = bool(study.not_run)
             if folder is not None: _save_study(study, folder)
             log(f"[{len(study.runs)}/{len(jobs)}] {_key(job)}: test accuracy {row['test_accuracy']:.2%}, "
                 f"{row['train_seconds']:.1f} s training ({_plural(row['epochs'], 'epoch')}), "
