@@ -2,6 +2,7 @@
 
     tools/dev outputs [NOTEBOOK ...]   # rerun these (default: every full-MNIST notebook) and store their outputs
     tools/dev outputs --stale          # name the notebooks whose stored outputs are out of date
+    tools/dev outputs --redigest       # rewrite up-to-date records of whole-file hashes as code digests (once)
 
 Rerun any notebook you change with it: it is how every notebook's stored outputs are made.
 
@@ -16,8 +17,8 @@ assertions are checked on this run. A lesson that quotes numbers stores them for
 cleaned (nbdev_clean); a failing one is left as it was, and the command exits 1.
 
 The notebook's metadata records what made its outputs, under `transfer_mnist.outputs`: the data (its four
-MD5 checksums), the library's commit, a SHA-256 of each library file the run imported and of the
-notebook's own code, the processor, the time it took. `--stale` compares those with the files of today and
+MD5 checksums), the library's commit, a SHA-256 of the code of each library file the run imported (without
+nbdev's cell markers and blank lines: splitting an export cell changes no output) and of the notebook's own code, the processor, the time it took. `--stale` compares those with the files of today and
 names, in a banner, every notebook whose code or library code changed since, and every full-MNIST notebook
 without a record (it never fails the run: whoever changed that code reruns the notebooks it names with this
 command before calling the change done).
@@ -59,6 +60,16 @@ def full_mnist_notebooks() -> list:
 
 
 def sha256(data: bytes) -> str: return hashlib.sha256(data).hexdigest()
+
+
+def library_digest(path: Path) -> str:
+    """A SHA-256 of a library file's code: its lines without nbdev's cell markers (`# %% ...`) and blank lines. Splitting
+    an export cell in two, or joining two, moves only those; the code, and so the outputs it makes, stay the same."""
+    lines = [l for l in path.read_text().splitlines() if l.strip() and not l.startswith('# %%')]
+    return sha256('\n'.join(lines).encode())
+
+
+DIGEST = 'code lines'  # how a record's library digests are made (a record without it holds SHA-256s of the whole files)
 
 
 def code_hash(nb) -> str:
@@ -113,7 +124,7 @@ def record(nb, library: list, md5s: list, seconds: float, processor: str) -> dic
     library = sorted(f for p in library if p.is_relative_to(root) and (f := str(p.relative_to(root))) not in NOT_CODE)
     changed = git('status', '--porcelain', '--', 'transfer_mnist', 'nbs')
     return dict(data='full MNIST', data_md5=md5s, commit=git('rev-parse', 'HEAD') + (' with uncommitted changes' if changed else ''),
-                library={f: sha256((root/f).read_bytes()) for f in library}, notebook_code=code_hash(nb),
+                library={f: library_digest(root/f) for f in library}, library_digest=DIGEST, notebook_code=code_hash(nb),
                 processor=processor, cores=os.cpu_count(), seconds=round(seconds, 1),
                 date=datetime.date.today().isoformat())
 
@@ -154,11 +165,24 @@ def staleness(path: Path) -> list:
     if not made: return ['no record of what made its outputs']
     why = []
     if made['notebook_code'] != code_hash(nb): why.append('its own code changed')
+    digest_of = library_digest if made.get('library_digest') == DIGEST else lambda path: sha256(path.read_bytes())
     for f, digest in made['library'].items():
         if f in NOT_CODE: continue
         if not (root/f).exists(): why.append(f'{f} is gone')
-        elif sha256((root/f).read_bytes()) != digest: why.append(f'{f} changed')
+        elif digest_of(root/f) != digest: why.append(f'{f} changed')
     return [w + f" since its outputs were made (commit {made['commit'][:12]}, {made['date']})" for w in why]
+
+
+def redigest(path: Path) -> bool:
+    """Make an up-to-date record of whole-file SHA-256s one of code digests (`library_digest`); False, and nothing changed,
+    if the notebook has no such record or is stale: its outputs must be made again, not its record rewritten."""
+    nb = nbformat.read(path, as_version=4)
+    made = nb.metadata.get(KEY, {}).get('outputs')
+    if not made or made.get('library_digest') == DIGEST or staleness(path): return False
+    made['library'] = {f: library_digest(root/f) for f in made['library']}
+    made['library_digest'] = DIGEST
+    nbformat.write(nb, path)
+    return True
 
 
 def has_record(path: Path) -> bool: return bool(nbformat.read(path, as_version=4).metadata.get(KEY, {}).get('outputs'))
@@ -182,8 +206,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog='tools/dev outputs', description=__doc__.split('\n\n')[0])
     parser.add_argument('notebooks', nargs='*', type=Path, help='notebooks to rerun (default: every full-MNIST notebook)')
     parser.add_argument('--stale', action='store_true', help='only name the notebooks whose stored outputs are out of date')
+    parser.add_argument('--redigest', action='store_true',
+                        help="rewrite the up-to-date records made before code digests (library_digest) as code digests")
     args = parser.parse_args(argv)
     if args.stale: return report_stale()
+    if args.redigest:
+        changed = [p for p in sorted(nbs.glob('*.ipynb')) if redigest(p)]
+        print(f"{len(changed)} record(s) rewritten with code digests: {', '.join(p.name for p in changed) or 'none'}")
+        return 0
     paths = [p.resolve() for p in args.notebooks] or full_mnist_notebooks()
     for p in paths:
         if not p.is_file() or p.suffix != '.ipynb' or p.parent != nbs:
