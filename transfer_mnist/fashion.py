@@ -47,7 +47,7 @@ def fashion_download() -> tuple: # ((x_train, y_train), (x_test, y_test)), uint8
 # %% ../nbs/00b_fashion.ipynb #161fee02
 def load_fashion(source=None, # a folder of the four IDX files, 'sample', or None: $TRANSFER_MNIST_FASHION, else Keras's download
                 ) -> tuple: # ((x_train, y_train), (x_test, y_test)), uint8 like keras.datasets.fashion_mnist
-    "Load Fashion-MNIST from `source` (see the table above)."
+    "Load Fashion-MNIST from a folder of its IDX files, as its sample, or from where $TRANSFER_MNIST_FASHION or Keras's download has it."
     if isinstance(source, str) and source == 'sample': return cut_sample(load_fashion())
     named = ''
     if source is None and os.environ.get(FASHION_ENV): source, named = os.environ[FASHION_ENV], f' (named by ${FASHION_ENV})'
