@@ -25,6 +25,7 @@ root = Path(__file__).resolve().parent.parent
 artifacts = root/'tests'/'_output'
 bin_dir = Path(sys.executable).parent
 LAB = '10_lab.ipynb'
+STUDENT_NOTEBOOKS = [LAB, '11a_far.ipynb']  # every lesson with an exercise
 
 SOLUTION = """in_a, in_a_test = y_train < 5, y_test < 5
 task_a = ((x_train[in_a], y_train[in_a]), (x_test[in_a_test], y_test[in_a_test]))
@@ -44,7 +45,9 @@ def test_the_wheel_ships_the_student_notebooks(tmp_path):
     wheel, = (tmp_path/'dist').glob('transfer_mnist-*.whl')
     names = zipfile.ZipFile(wheel).namelist()
     assert wheel.stat().st_size < 12_500_000, wheel.stat().st_size  # MNIST's 11.4 MB and the package
-    assert f'transfer_mnist/student/{LAB}' in names and 'transfer_mnist/mnist/train-images-idx3-ubyte.gz' in names and 'transfer_mnist/mnist/README.md' in names, names
+    shipped = [f'transfer_mnist/student/{nb}' for nb in STUDENT_NOTEBOOKS] + [  # and what they read: MNIST, the studies
+        'transfer_mnist/mnist/train-images-idx3-ubyte.gz', 'transfer_mnist/mnist/README.md', 'transfer_mnist/lessons/study_far.json']
+    assert set(shipped) <= set(names), sorted(set(shipped) - set(names))
     subprocess.run([sys.executable, '-m', 'pip', 'install', '--quiet', '--no-deps', '--target', str(tmp_path/'site'),
                     str(wheel)], check=True, timeout=300)
     code = ("import sys, transfer_mnist; from transfer_mnist.cli import main; print(transfer_mnist.__file__); "
@@ -58,11 +61,13 @@ def test_the_wheel_ships_the_student_notebooks(tmp_path):
     assert 'BEGIN SOLUTION' not in json.dumps(student)
 
 
-def test_a_student_notebook_stops_at_the_first_exercise(tmp_path):
+@pytest.mark.parametrize('notebook', STUDENT_NOTEBOOKS)
+def test_a_student_notebook_stops_at_the_first_exercise(tmp_path, notebook):
+    "Run where a student writes it, away from the clone: everything before the first exercise runs, from the package alone."
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
     assert exercises(tmp_path).returncode == 0
-    nb = nbformat.read(tmp_path/LAB, as_version=4)
+    nb = nbformat.read(tmp_path/notebook, as_version=4)
     first = next(i for i, c in enumerate(nb.cells) if c.metadata.get('nbgrader', {}).get('solution'))
     client = NotebookClient(nb, timeout=300, kernel_name='python3', resources={'metadata': {'path': str(tmp_path)}})
     with pytest.raises(CellExecutionError) as stop:

@@ -6,7 +6,7 @@
 __all__ = ['LAB_MIN_ACCURACY', 'STUDENT_DIR', 'ExerciseError', 'Feedback', 'image_label_rows', 'check_split', 'describe_layers',
            'check_network', 'check_base', 'check_frozen', 'check_transfer', 'check_comparison', 'lab_min_accuracy',
            'judge_split', 'judge_build', 'judge_train_a', 'judge_freeze', 'judge_transfer', 'judge_scratch',
-           'has_exercises', 'student_notebook', 'write_exercises']
+           'judge_far_transfer', 'has_exercises', 'student_notebook', 'write_exercises']
 
 # %% ../nbs/06_exercises.ipynb #7b0606e0
 import functools
@@ -18,6 +18,7 @@ import numpy as np
 from .cnn import all_layers, build_cnn, same_weights
 from .core import atomic_write, import_keras, keras_private
 from .data import digits_label, is_mnist, load_mnist, parse_digits, preprocess, split_digits, transfer_split
+from .fashion import fashion_beside
 from .freeze import leaf_layers, trainable_summary
 
 # %% ../nbs/06_exercises.ipynb #3a0b878e
@@ -181,18 +182,18 @@ def _answers(model, x) -> np.ndarray:
 
 def _accuracy(model, x, y): return float(np.mean(_answers(model, x) == np.asarray(y)))
 
-def _check_accuracy(fb, model, task, min_accuracy, name):
+def _check_accuracy(fb, model, task, min_accuracy, name, labels='digits'):
     """Check the test accuracy on `task`; below `min_accuracy`, say what the answers are, not a guess at why."""
     (x, y), digits = task[1], np.unique(task[1][1])
     guess = _answers(model, x)
     acc, outside = float(np.mean(guess == np.asarray(y))), ~np.isin(guess, digits)
-    seen = f'{acc:.1%} test accuracy on the digits {digits_label(digits)}'
+    seen = f'{acc:.1%} test accuracy on the {labels} {digits_label(digits)}'
     if acc >= min_accuracy: return fb.ok(f'{seen}.')
     seen += f', below {min_accuracy:.0%}'
     if outside.mean() > 0.5:
-        return fb.wrong(f'{seen}: {outside.mean():.0%} of its answers are digits {name} does not hold '
-                        f'({digits_label(np.unique(guess[outside]))}), so it learned other digits: train it on {name}.')
-    return fb.wrong(f'{seen}: its answers are digits of {name}, but often the wrong one: train it on {name}, for the epochs asked.')
+        return fb.wrong(f'{seen}: {outside.mean():.0%} of its answers are {labels} {name} does not hold '
+                        f'({digits_label(np.unique(guess[outside]))}), so it learned other {labels}: train it on {name}.')
+    return fb.wrong(f'{seen}: its answers are {labels} of {name}, but often the wrong one: train it on {name}, for the epochs asked.')
 
 def check_base(model, # the trained base network
                task_a, # ((x_train, y_train), (x_test, y_test)) it should have learned
@@ -245,8 +246,10 @@ def _cosine(a, b):
 
 def check_transfer(model, # the transferred network, trained on task B
                    base, # the base network it was copied from
-                   task_b, # ((x_train, y_train), (x_test, y_test)) of the new digits
+                   task_b, # ((x_train, y_train), (x_test, y_test)) of the new task
                    min_accuracy:float=0.9, # the test accuracy on task B to reach (about 0.98 on full MNIST)
+                   name:str='task_b', # task B's name in the lesson, as the feedback says it
+                   labels:str='digits', # what task B's classes are, as the feedback says it: 'digits', 'clothes'
                   ) -> Feedback:
     "Check a transfer: convolutions unchanged from `base`, dense layers trained, good on task B."
     fb = Feedback('Transfer')
@@ -256,7 +259,7 @@ def check_transfer(model, # the transferred network, trained on task B
     features, base_features = model.get_layer('features'), base.get_layer('features')
     if same_weights(features, base_features): fb.ok("the convolutions are exactly the base network's.")
     elif features.trainable_weights:
-        fb.wrong('the convolutions changed while it learned the new digits: they were not frozen (freeze, then compile, then train).')
+        fb.wrong(f'the convolutions changed while it learned the new {labels}: they were not frozen (freeze, then compile, then train).')
     elif _cosine(features.get_weights()[0], base_features.get_weights()[0]) < 0.5:  # what it sees: unlike the base's
         fb.wrong("the convolutions are frozen, but their weights were never the base network's: make the transfer from a "
                  "copy of the trained base (copy_cnn(base)), not from a new network.")
@@ -264,8 +267,8 @@ def check_transfer(model, # the transferred network, trained on task B
         fb.wrong("the convolutions are frozen now, but their weights moved away from the base network's: they trained "
                  "before the freeze took effect (freeze, compile, then train).")
     fb.check(not same_weights(model.get_layer('classifier'), base.get_layer('classifier')), 'the dense layers have trained.',
-             "the dense layers are still the base network's: train the model on task_b.")
-    _check_accuracy(fb, model, task_b, min_accuracy, 'task_b')
+             f"the dense layers are still the base network's: train the model on {name}.")
+    _check_accuracy(fb, model, task_b, min_accuracy, name, labels)
     return fb.result()
 
 # %% ../nbs/06_exercises.ipynb #2dc03146
@@ -295,12 +298,12 @@ def check_comparison(scratch, # the TrainResult of the network trained end to en
     return fb.result()
 
 # %% ../nbs/06_exercises.ipynb #c455b6b4
-LAB_MIN_ACCURACY = dict(base=(0.97, 0.9), transfer=(0.97, 0.8))  # the lab's bars: (on full MNIST, on other data such as the sample)
+LAB_MIN_ACCURACY = dict(base=(0.97, 0.9), transfer=(0.97, 0.8), far=(0.88, 0.85))  # (on full MNIST, on other data such as the sample)
 
-def lab_min_accuracy(step:str, # 'base' (check_base) or 'transfer' (check_transfer)
+def lab_min_accuracy(step:str, # 'base' (check_base), 'transfer' (check_transfer), or 'far' (check_transfer to the clothes, 11a_far)
                      data, # the data the lab runs on, as load_mnist returns it
                     ) -> float:
-    "The test accuracy the lab's check of `step` asks for on `data`: full MNIST's bar, or the sample's."
+    "The test accuracy the check of `step` asks for on `data`: full MNIST's bar, or the sample's."
     return LAB_MIN_ACCURACY[step][0 if is_mnist(data) else 1]
 
 # %% ../nbs/06_exercises.ipynb #80c958b2
@@ -363,6 +366,14 @@ def judge_scratch(folder) -> tuple: # (passed, feedback)
     h, (_, _, task_b) = handed_in(folder), _lab_data()
     scratch, transfer = (_run(h[k], task_b, h['runs'][k]) for k in ('scratch', 'transfer'))
     return _verdict(check_comparison, scratch, transfer, h['base'])
+
+# %% ../nbs/06_exercises.ipynb #9637f6f2
+def judge_far_transfer(folder) -> tuple: # (passed, feedback)
+    "Judge `11a_far`'s transfer to the clothes (transfer) against its base (base), on the far task B's test images."
+    from transfer_mnist.class_grading import handed_in
+    h, data = handed_in(folder), _lab_data()[0]
+    far_b = transfer_split(fashion_beside(data))[1]  # as the lesson loads it: Fashion-MNIST's classes 5-9
+    return _verdict(check_transfer, h['transfer'], h['base'], far_b, lab_min_accuracy('far', data), 'far_b', 'clothes')
 
 # %% ../nbs/06_exercises.ipynb #45fe6031
 def has_exercises(nb) -> bool:
