@@ -62,8 +62,9 @@ def test_the_wheel_ships_the_student_notebooks(tmp_path):
 
 
 @pytest.mark.parametrize('notebook', STUDENT_NOTEBOOKS)
-def test_a_student_notebook_stops_at_the_first_exercise(tmp_path, notebook):
+def test_a_student_notebook_stops_at_the_first_exercise(tmp_path, notebook, monkeypatch):
     "Run where a student writes it, away from the clone: everything before the first exercise runs, from the package alone."
+    monkeypatch.setenv('TRANSFER_MNIST_DATA', 'sample')  # the test tier's data (the kernel inherits it)
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
     assert exercises(tmp_path).returncode == 0

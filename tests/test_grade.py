@@ -1,8 +1,9 @@
 """End to end: `transfer-mnist grade` on a real Dask scheduler and two workers, on loopback.
 
 The class grading's own notebook (nbs/06b_class_grading.ipynb) grades the demo class on the embedded local cluster and
-checks each attack there, a rerun and the wrong arguments (nbs/05_cli.ipynb); here the command line grades it through a
-scheduler given by its address, as a course on a university's cluster would.
+checks each attack there, and nbgrader's own scores beside it; 05_cli checks the wrong arguments. Here the command line
+grades the same class, every attack in it, through a scheduler given by its address, as a course on a university's
+cluster would, then grades it again: nothing is graded twice.
 """
 import json
 import os
@@ -16,10 +17,11 @@ import pytest
 from test_cli import run
 
 pytest.importorskip('distributed')
-from transfer_mnist.class_grading import DEMO_ANSWERS, demo_course
+import nbformat
+from transfer_mnist.class_grading import DEMO_ANSWERS, HAND_IN, demo_course, hand_in
 
 bin_dir = Path(sys.executable).parent
-CLASS = ['honest', 'crash']  # one a worker: graded, and failed (the notebook meets every attack and limit on a local cluster)
+LIMITS = ['--seconds', '20', '--memory-gb', '1', '--disk-mb', '50']  # small enough for the attacks to meet them here
 
 
 @pytest.fixture
@@ -43,14 +45,25 @@ def cluster(tmp_path):
         for p in procs: p.wait(timeout=30)
 
 
-def test_grade_through_a_scheduler(tmp_path, cluster):
-    course = demo_course(tmp_path/'course', {s: DEMO_ANSWERS[s] for s in CLASS})
-    r = run('grade', str(course), 'ex', '--scheduler', cluster)
+def test_a_hostile_class_through_a_scheduler(tmp_path, cluster):
+    course = demo_course(tmp_path/'course')
+    hand_in('demo.answer', course/'submitted'/'faker'/'ex'/HAND_IN, answer=42)  # the faker brings a hand-in made beforehand
+    r = run('grade', str(course), 'ex', '--scheduler', cluster, *LIMITS)
     assert r.returncode == 0, r.stderr
     ledger = json.loads((course/'grades'/'ex.json').read_text())
-    assert {s: ledger[s]['score'] for s in CLASS} == {'honest': 2.0, 'crash': 0.0}
-    assert ledger['crash']['reason'].startswith('its kernel died')
-    assert 'graded 1 of 2, failed 1' in r.stdout, r.stdout
+    # the honest answers score what nbgrader gives them (06b); the attacks score nothing, nor change anyone's score
+    assert {s: ledger[s]['score'] for s in DEMO_ANSWERS} == {s: 2.0 if s in ('honest', 'snoop') else 0.0 for s in DEMO_ANSWERS}
+    reasons = {s: ledger[s]['reason'].split(':')[0] for s in DEMO_ANSWERS if ledger[s]['reason']}
+    assert reasons == {'hang': 'time limit', 'hog': 'memory limit', 'filler': 'disk limit', 'faker': 'judged outside the kernel, scored 0',
+                       'crash': 'its kernel died (it crashed, or exited)'}, reasons
+    snooped = nbformat.read(course/'autograded'/'snoop'/'ex'/'ex.ipynb', as_version=4).cells[0].outputs[0].text
+    assert snooped.strip() == '[]', snooped  # no other student's work
+    assert sorted(p.name for p in (course/'autograded').iterdir()) == ['faker', 'forger', 'honest', 'snoop', 'wrong']
+    assert 'graded 5 of 9, failed 4' in r.stdout, r.stdout
     csv = (course/'grades'/'ex.csv').read_text().splitlines()
-    assert csv[0] == 'student,status,score,max_score,seconds,reason' and len(csv) == 1 + len(CLASS)
-
+    assert csv[0] == 'student,status,score,max_score,seconds,reason' and len(csv) == 1 + len(DEMO_ANSWERS)
+    # a rerun, as after a lost worker: only what is missing (here nothing), and the ledger as it was
+    again = run('grade', str(course), 'ex', '--scheduler', cluster, *LIMITS)
+    assert again.returncode == 0, again.stderr
+    assert '9 submissions of ex: 0 to grade, 9 graded before' in again.stdout, again.stdout
+    assert json.loads((course/'grades'/'ex.json').read_text()) == ledger

@@ -318,13 +318,12 @@ def full_mnist_numbers(lesson:str, # the lesson's notebook name, such as '10_lab
                        full:bool, # whether this run is on full MNIST (`is_mnist`)
                        folder=None, # where the numbers are stored (None: LESSONS_DIR)
                       ) -> dict: # the same keys, with full MNIST's values
-    "The numbers a lesson quotes, from full MNIST: this run's if `full`, else those the lesson's last full-MNIST run stored."
+    "The numbers a lesson quotes, from full MNIST: this run's if it is the one `tools/dev outputs` records, else those stored."
     path = Path(folder or LESSONS_DIR)/f'{lesson}.json'
     stored = json.loads(path.read_text())['numbers'] if path.is_file() else {}
-    if full:
-        if os.environ.get(RECORD_ENV) == lesson:
-            with atomic_write(path, 'w') as f:
-                json.dump(dict(lesson=lesson, data='full MNIST', numbers={**stored, part: numbers}), f, indent=1)
+    if full and os.environ.get(RECORD_ENV) == lesson:
+        with atomic_write(path, 'w') as f:
+            json.dump(dict(lesson=lesson, data='full MNIST', numbers={**stored, part: numbers}), f, indent=1)
         return numbers
     rerun = f"Run the lesson on full MNIST with `tools/dev outputs nbs/{lesson}.ipynb`, which stores them."
     if part not in stored: raise FileNotFoundError(f"{path}: no numbers stored for {part!r} from a full-MNIST run of {lesson}. {rerun}")
