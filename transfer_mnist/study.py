@@ -295,37 +295,21 @@ def _resumable(folder, settings, log) -> list:
             runs.remove(r)
     return runs
 
-# %% ../nbs/09_study.ipynb #9402f11a
-def run_study(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist returns
-              settings:Settings=None, # what to train and how (None: STUDY_SETTINGS, the pooled network, 2 epochs)
-              sizes=STUDY_SIZES, # labelled B images for the data-efficiency curves ('all': every one)
-              min_steps:int=STUDY_MIN_STEPS, # gradient steps at least, for the trainings on a subset of B
-              folder=None, # a folder to save progress in and resume from (None: keep it in memory)
-              log=print, # called with each line of progress
-              far=None, # another data set whose classes `digits_b` are B instead of data's digits (the far task), or None
-              far_name:str='Fashion-MNIST', # what `far` is, in the results and figures
-              **changes,
-             ) -> Study: # every training's numbers, saved in `folder` as they finish
-    """Train baseA, baseB and every transfer variant at every cut, and the data-efficiency runs, for every seed. Fields
-    of `settings` can also be changed by name: `run_study(data, epochs=1, seeds=[0])`."""
-    s = replace(settings or STUDY_SETTINGS, **changes); at_least_one('min_steps', min_steps)
+# %% ../nbs/09_study.ipynb #978552a5
+def _study_tasks(data, s:Settings, far=None) -> tuple: # (task_a, task_b)
+    "Task A, the digits `s.digits_a` of `data`; task B, the digits `s.digits_b` of `data`, or those classes of `far`."
     task_a, task_b = transfer_split(data, s.digits_a, s.digits_b)  # checks the digits: known, disjoint
-    if far is not None:
-        if far[0][0].shape[1:] != data[0][0].shape[1:]:
-            raise ValueError(f"far holds {'x'.join(map(str, far[0][0].shape[1:]))}-pixel images, data "
-                             f"{'x'.join(map(str, data[0][0].shape[1:]))}-pixel ones: the networks take one size of image.")
-        task_b = transfer_split(far, s.digits_a, s.digits_b)[1]
-    settings, reason = _study_settings(s, data, task_a, task_b, sizes, min_steps, far, far_name)
-    folder = _study_folder(folder)
-    log(f"precision: {settings['precision']} ({reason})")
-    log(f'engine: {s.engine} ({ENGINES[s.engine]})')
-    if far is not None: log(f"A: digits {settings['digits_a']}; B: {task_b_name(settings)}, the far task")
-    study = Study(settings=settings, runs=_resumable(folder, settings, log))
-    done = {_key(r) for r in study.runs}
-    jobs = _jobs(list(s.seeds), len(settings['cuts']), settings['features_cut'], settings['sizes'], settings['n_train_a'],
-                 settings['n_train_b'])
-    start, compiled = time.perf_counter(), CompiledModels() if s.reuse and s.engine == 'fast' else None
-    todo = [j for j in jobs if _key(j) not in done]
+    if far is None: return task_a, task_b
+    if far[0][0].shape[1:] != data[0][0].shape[1:]:
+        raise ValueError(f"far holds {'x'.join(map(str, far[0][0].shape[1:]))}-pixel images, data "
+                         f"{'x'.join(map(str, data[0][0].shape[1:]))}-pixel ones: the networks take one size of image.")
+    return task_a, transfer_split(far, s.digits_a, s.digits_b)[1]
+
+# %% ../nbs/09_study.ipynb #9318a898
+def _train_jobs(study, jobs, todo, task_a, task_b, folder, compiled, log):
+    """Train the jobs `todo` (of `jobs`) in order, each row added to `study` and saved in `folder` as it finishes. A Ctrl-C
+    stops them and keeps what finished; `study.not_run` says what did not run, in the saved file too."""
+    start = time.perf_counter()
     try:
         for i, job in enumerate(todo):
             steps = [log.training(_key(job))] if hasattr(log, 'training') else []  # a Progress shows each training's steps
@@ -343,6 +327,33 @@ def run_study(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist retur
     done = {_key(r) for r in study.runs}
     study.not_run = [_key(j) for j in jobs if _key(j) not in done]
     if folder is not None: _save_study(study, folder)
+
+# %% ../nbs/09_study.ipynb #9402f11a
+def run_study(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist returns
+              settings:Settings=None, # what to train and how (None: STUDY_SETTINGS, the pooled network, 2 epochs)
+              sizes=STUDY_SIZES, # labelled B images for the data-efficiency curves ('all': every one)
+              min_steps:int=STUDY_MIN_STEPS, # gradient steps at least, for the trainings on a subset of B
+              folder=None, # a folder to save progress in and resume from (None: keep it in memory)
+              log=print, # called with each line of progress
+              far=None, # another data set whose classes `digits_b` are B instead of data's digits (the far task), or None
+              far_name:str='Fashion-MNIST', # what `far` is, in the results and figures
+              **changes,
+             ) -> Study: # every training's numbers, saved in `folder` as they finish
+    """Train baseA, baseB and every transfer variant at every cut, and the data-efficiency runs, for every seed. Fields
+    of `settings` can also be changed by name: `run_study(data, epochs=1, seeds=[0])`."""
+    s = replace(settings or STUDY_SETTINGS, **changes); at_least_one('min_steps', min_steps)
+    task_a, task_b = _study_tasks(data, s, far)
+    settings, reason = _study_settings(s, data, task_a, task_b, sizes, min_steps, far, far_name)
+    folder = _study_folder(folder)
+    log(f"precision: {settings['precision']} ({reason})")
+    log(f'engine: {s.engine} ({ENGINES[s.engine]})')
+    if far is not None: log(f"A: digits {settings['digits_a']}; B: {task_b_name(settings)}, the far task")
+    study = Study(settings=settings, runs=_resumable(folder, settings, log))
+    done = {_key(r) for r in study.runs}
+    jobs = _jobs(list(s.seeds), len(settings['cuts']), settings['features_cut'], settings['sizes'], settings['n_train_a'],
+                 settings['n_train_b'])
+    compiled = CompiledModels() if s.reuse and s.engine == 'fast' else None
+    _train_jobs(study, jobs, [j for j in jobs if _key(j) not in done], task_a, task_b, folder, compiled, log)
     return study
 
 # %% ../nbs/09_study.ipynb #7742475e
