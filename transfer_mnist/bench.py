@@ -31,6 +31,7 @@ def _act_ops(activation):
     name = getattr(activation, '__name__', '')
     return {'linear': 0, 'softmax': 3}.get(name, 1)
 
+# %% ../nbs/08_bench.ipynb #547b22d2
 def layer_costs(model:keras.Model) -> list: # one dict per layer, in order
     "Per layer of `model` (groups opened): forward FLOPs per image, from multiply-adds and element-wise work."
     from transfer_mnist.cnn import all_layers
@@ -138,11 +139,13 @@ def time_lab(data:str='auto', # as for `transfer-mnist run`: 'auto', 'sample' or
 # %% ../nbs/08_bench.ipynb #616f36fb
 def _minutes(seconds): return f'{seconds / 60:.1f} min' if seconds >= 60 else f'{seconds:.0f} s'
 
+# %% ../nbs/08_bench.ipynb #f65e5489
 def _seeds_epochs(result):
     "The seeds and epochs a result ran with, as a phrase."
     s = result['settings']
     return f"seeds {','.join(map(str, s['seeds']))}; {s['epochs']} epoch{'s' if s['epochs'] > 1 else ''}"
 
+# %% ../nbs/08_bench.ipynb #6dccf99c
 def bench_markdown(result:dict) -> str:
     "A `time_lab` result as Markdown: what it ran on; per engine and precision, the times, then the accuracies."
     d = result['device']

@@ -59,6 +59,7 @@ def regular_files(folder, # a folder to read, such as a student's submission
             files[path.relative_to(folder).as_posix()] = path.read_bytes()
     return files
 
+# %% ../nbs/06b_class_grading.ipynb #37a09297
 def write_files(folder, files:dict):
     "Write `files` ({relative path: bytes}, as `regular_files` reads them) under `folder`."
     for name, data in files.items():
@@ -133,6 +134,7 @@ def submitted_students(course, assignment:str) -> list:
                                       f"each student's in submitted/STUDENT/{assignment}/.")
     return students
 
+# %% ../nbs/06b_class_grading.ipynb #bad11f6d
 def course_job(course, assignment:str) -> dict:
     "What every submission's grading needs of the course: the gradebook with no student in it, the configuration, the source."
     course = Path(course)
@@ -143,6 +145,7 @@ def course_job(course, assignment:str) -> dict:
     files.update({f'source/{assignment}/{k}': v for k, v in regular_files(course/'source'/assignment).items()})
     return files
 
+# %% ../nbs/06b_class_grading.ipynb #dcdeadc9
 def submission_job(course, assignment:str, student:str, shared) -> dict:
     "One student's grading job: `shared` (`course_job`'s, or its Dask future) and the student's files, links left out."
     submission = regular_files(Path(course)/'submitted'/student/assignment)
@@ -190,6 +193,7 @@ def _tree(pid):
     try: p = psutil.Process(pid); return [p, *p.children(recursive=True)]
     except psutil.NoSuchProcess: return []
 
+# %% ../nbs/06b_class_grading.ipynb #5c603303
 def _memory(procs) -> int:
     import psutil
     total = 0
@@ -198,6 +202,7 @@ def _memory(procs) -> int:
         except psutil.NoSuchProcess: pass
     return total
 
+# %% ../nbs/06b_class_grading.ipynb #08fa201d
 def _disk(folder) -> int:
     total = 0
     for top, _, names in os.walk(folder):
@@ -206,6 +211,7 @@ def _disk(folder) -> int:
             except OSError: pass
     return total
 
+# %% ../nbs/06b_class_grading.ipynb #3894d588
 def _over(pid, folder, limits:Limits, start) -> str:
     "Which limit the process tree of `pid` is past, as the reason a submission scores zero; '' for none."
     if time.monotonic() - start > limits.seconds: return f'time limit: still running after {limits.seconds:g} s'
@@ -213,11 +219,13 @@ def _over(pid, folder, limits:Limits, start) -> str:
     if _disk(folder) > limits.disk_mb * 2**20: return f'disk limit: more than {limits.disk_mb:g} MB written'
     return ''
 
+# %% ../nbs/06b_class_grading.ipynb #4158a6bd
 def _kill(pid):
     for p in reversed(_tree(pid)):
         try: p.kill()
         except Exception: pass
 
+# %% ../nbs/06b_class_grading.ipynb #15a901d0
 def run_limited(command:list, cwd, env:dict, limits:Limits, log_path) -> tuple: # (exit code, the limit it passed or '')
     "Run `command`, its output into `log_path`; stop its whole process tree at the first limit it passes."
     import resource
@@ -246,6 +254,7 @@ def _arrays(obj, name:str) -> list:
                         "(or tuples of them) or a dict of numbers.")
     return [a]
 
+# %% ../nbs/06b_class_grading.ipynb #6d3ef067
 def _without_optimizer(model):
     """A copy of `model` with the same layers, `trainable` flags and weights, not compiled: a third of the file, as the
     optimizer's state is left out. A model that cannot be made again from its config is handed in as it is."""
@@ -254,6 +263,7 @@ def _without_optimizer(model):
     copy.set_weights(model.get_weights())
     return copy
 
+# %% ../nbs/06b_class_grading.ipynb #7959c56d
 def hand_in(judge:str, # the judge of JUDGES that will judge these objects again
             folder=None, # where to write (default: HAND_IN, only while nbgrader autogrades; otherwise nothing is written)
             **objects, # Keras models, arrays (or nested tuples of them, as a task), or dicts of numbers
@@ -369,6 +379,7 @@ def _sandboxed_env(tmp:Path, home:Path, runtime:Path, jupyter_path:Path) -> dict
             'JUPYTER_PATH': str(jupyter_path), 'JUPYTER_RUNTIME_DIR': str(runtime), 'TMPDIR': str(runtime), 'JUPYTER_CONFIG_DIR': str(tmp/'config'),
             'JUPYTER_DATA_DIR': str(tmp/'data'), 'IPYTHONDIR': str(home/'.ipython'), 'MPLCONFIGDIR': str(home/'.matplotlib')})
 
+# %% ../nbs/06b_class_grading.ipynb #74adc17f
 def _scores(root:Path, assignment:str, student:str) -> dict:
     "What nbgrader's autograde wrote into the submission's own gradebook: the submission's time, every grade and comment."
     from nbgrader.api import Gradebook
@@ -380,6 +391,7 @@ def _scores(root:Path, assignment:str, student:str) -> dict:
                     comments=[dict(notebook=nb.name, cell=c.name, auto_comment=c.auto_comment) for nb in sub.notebooks for c in nb.comments],
                     penalties={nb.name: nb.late_submission_penalty for nb in sub.notebooks})
 
+# %% ../nbs/06b_class_grading.ipynb #9d3214b2
 def _why_failed(code:int, log:Path) -> str:
     "Why autograde exited with `code`, from the end of its log: a dead kernel said as such, else the log's last line."
     text = log.read_bytes()[-20000:].decode(errors='replace')
@@ -408,6 +420,7 @@ def _judged(scores:dict, judged:dict, handed:Path, tmp:Path, limits:Limits, sand
             refused.append(f"{g['cell']}: {verdicts[name]['feedback'][:200]}")
     return dict(scores, reason=f"judged outside the kernel, scored 0: {'; '.join(refused)}" if refused else '')
 
+# %% ../nbs/06b_class_grading.ipynb #c665d03b
 def grade_submission(job:dict, # the course's files and one student's submission: see `grade_class`
                      limits:Limits=Limits(), # what it may take
                      sandbox:bool=True, # start its kernel inside bubblewrap (`sandbox_argv`)
@@ -467,6 +480,7 @@ def record_result(course, result:dict) -> tuple: # (its score, the most it could
         staged.rename(final)
     return score, max_score
 
+# %% ../nbs/06b_class_grading.ipynb #d08dcb1e
 def _made(folder:Path) -> Path: folder.mkdir(parents=True, exist_ok=True); return folder
 
 LEDGER_FIELDS = ['student', 'status', 'score', 'max_score', 'seconds', 'reason']
@@ -475,11 +489,13 @@ def ledger_path(course, assignment:str) -> Path:
     "Where `grade_class` keeps its ledger of `assignment`: COURSE/grades/ASSIGNMENT.json, the CSV beside it."
     return Path(course)/'grades'/f'{assignment}.json'
 
+# %% ../nbs/06b_class_grading.ipynb #91e0f952
 def read_ledger(course, assignment:str) -> dict:
     "Each graded or failed student's line of an earlier `grade_class` run of `assignment` ({} if none)."
     path = ledger_path(course, assignment)
     return json.loads(path.read_text()) if path.exists() else {}
 
+# %% ../nbs/06b_class_grading.ipynb #cb3aeb03
 def write_ledger(course, assignment:str, ledger:dict) -> tuple: # (the JSON path, the CSV path)
     "The ledger as JSON (what a rerun skips) and as CSV (for a learning platform), each written whole or not at all."
     path = ledger_path(course, assignment)
@@ -496,6 +512,7 @@ def _todo(students, ledger, force, retry_failed) -> list:
     "The students still to grade: not in the ledger, or failed there and `retry_failed`, or every one if `force`."
     return [s for s in students if force or s not in ledger or (retry_failed and ledger[s]['status'] != 'graded')]
 
+# %% ../nbs/06b_class_grading.ipynb #880b086a
 @contextlib.contextmanager
 def _cluster(scheduler, workers):
     """A Dask client, closed on leaving: of the scheduler at `scheduler` (once a worker has joined it), or of a new local
@@ -513,6 +530,7 @@ def _cluster(scheduler, workers):
                       dashboard_address=None, scheduler_kwargs=dict(dashboard_address=':0')) as cluster, Client(cluster) as client:
         yield client  # (the scheduler's HTTP server on any free port)
 
+# %% ../nbs/06b_class_grading.ipynb #27ec82ac
 def grade_class(course, # an nbgrader course folder: gradebook.db, source/, submitted/STUDENT/ASSIGNMENT/
                 assignment:str, # the assignment to grade
                 scheduler:str=None, # a Dask scheduler's address (tcp://host:port); None: a local cluster
@@ -545,6 +563,7 @@ def grade_class(course, # an nbgrader course folder: gradebook.db, source/, subm
     log(_summary(ledger, students, time.monotonic() - start, ledger_path(course, assignment)))
     return ledger
 
+# %% ../nbs/06b_class_grading.ipynb #7e2b76dd
 def _result(future, student:str, assignment:str) -> dict:
     "A job's result; a job that broke on its worker (the worker died, say) is a failure that says so, and scores zero."
     try: return future.result()
@@ -552,12 +571,14 @@ def _result(future, student:str, assignment:str) -> dict:
         return dict(student=student, assignment=assignment, timestamp=None, status='failed', seconds=None,
                     reason=f'its worker failed: {type(e).__name__}: {e}'[:300])
 
+# %% ../nbs/06b_class_grading.ipynb #a8eadf8b
 def _line(done:int, n:int, r:dict) -> str:
     "One line of progress: a student's score or why it failed."
     took = f", {r['seconds']:.0f} s" if r.get('seconds') is not None else ''
     if r['status'] == 'graded': return f"[{done}/{n}] {r['student']}: {r['score']:g} of {r['max_score']:g} points{took}"
     return f"[{done}/{n}] {r['student']}: scored 0, {r['reason']}{took}"
 
+# %% ../nbs/06b_class_grading.ipynb #5d439679
 def _summary(ledger:dict, students:list, seconds:float, path:Path) -> str:
     "The run's last lines: how many were graded and failed, why, how long it took, where the scores are."
     failed = {s: ledger[s]['reason'] for s in students if s in ledger and ledger[s]['status'] != 'graded'}
@@ -565,6 +586,7 @@ def _summary(ledger:dict, students:list, seconds:float, path:Path) -> str:
              f"failed {len(failed)}, in {seconds:.0f} s; scores in {path.with_suffix('.csv')}"]
     return '\n'.join(lines + [f'  {s}: {why}' for s, why in failed.items()])
 
+# %% ../nbs/06b_class_grading.ipynb #6aa2fdd5
 def check_sandbox():
     "Fail, saying how to get it, unless bubblewrap can start a sandbox here."
     if shutil.which('bwrap') is None:
@@ -576,6 +598,7 @@ def check_sandbox():
                              capture_output=True, text=True)
     if run.returncode: raise ValueError(f"bubblewrap cannot make a sandbox on this machine: {run.stderr.strip()[:300]}")
 
+# %% ../nbs/06b_class_grading.ipynb #21bd7b18
 def check_workers(client):
     "Fail before any grading, naming them and why, unless every worker of `client` can start a sandbox (`check_sandbox`)."
     failed = {w: str(e) for w, e in client.run(check_sandbox, on_error='return').items() if isinstance(e, Exception)}

@@ -54,18 +54,22 @@ def _positive(text):
     try: return at_least_one('the value', value)
     except ValueError as e: raise argparse.ArgumentTypeError(str(e)) from None
 
+# %% ../nbs/05_cli.ipynb #48cbd151
 def _digits(text):
     try: return digits_label(text)
     except ValueError as e: raise argparse.ArgumentTypeError(str(e)) from None
 
+# %% ../nbs/05_cli.ipynb #e4c2c6b4
 def _listed(values): return ','.join(map(str, values))  # '0,1,2': a default as the option is written
 
+# %% ../nbs/05_cli.ipynb #f8aae8f2
 def _seeds(text):
     try: seeds = [int(s) for s in text.split(',')]
     except ValueError: raise argparse.ArgumentTypeError(f"expected seeds like '0,1,2', received {text!r}") from None
     try: return distinct_seeds(seeds)  # the rule of run_experiment and run_study
     except ValueError as e: raise argparse.ArgumentTypeError(str(e)) from None
 
+# %% ../nbs/05_cli.ipynb #9c0d66c5
 def _one_or_more(what, allowed):
     "An argparse type: a comma-separated list of names, each one of `allowed` (a dict or list), named `what` in errors."
     def parse(text):
@@ -76,6 +80,7 @@ def _one_or_more(what, allowed):
         return chosen
     return parse
 
+# %% ../nbs/05_cli.ipynb #4242b44c
 def _writable_folder(text):
     "A folder that exists and is writable, or can be created: checked without creating anything."
     path = Path(text)
@@ -84,6 +89,7 @@ def _writable_folder(text):
     if not os.access(existing, os.W_OK | os.X_OK): raise argparse.ArgumentTypeError(f'the folder {existing} is not writable')
     return path
 
+# %% ../nbs/05_cli.ipynb #79181281
 def _writable_file(text):
     "A file that can be written: not a folder, in a folder that exists and is writable or can be created."
     path = Path(text)
@@ -91,6 +97,7 @@ def _writable_file(text):
     _writable_folder(str(path.parent))
     return path
 
+# %% ../nbs/05_cli.ipynb #d51e6805
 def _sizes(text):
     "An argparse type: comma-separated numbers of labelled images, or 'all'."
     sizes = []
@@ -101,6 +108,7 @@ def _sizes(text):
             f"expected sizes like '10,100,all' (whole numbers of at least 1, or 'all'), received {text!r}") from None
     return sizes
 
+# %% ../nbs/05_cli.ipynb #7ecc3d30
 def _public_label(source, described):
     "How a result names its data, without a path of this machine: results may be committed and published."
     if described.startswith('the sample'): return described
@@ -115,6 +123,7 @@ def _fail(error) -> int:
     print(f'transfer-mnist: error: {error}', file=sys.stderr)
     return 1
 
+# %% ../nbs/05_cli.ipynb #c2827540
 def _ready(folder) -> Path:
     "Make the output folder and prove that a file can be written there, before any training."
     folder = Path(folder)
@@ -126,6 +135,7 @@ def _ready(folder) -> Path:
                       "write to. Nothing was trained.") from None
     return folder
 
+# %% ../nbs/05_cli.ipynb #5a0ffde2
 def _kept(results:dict, error:OSError, folder, since:float) -> str:
     "The line for results that could not all be written: what was kept, where, and the way out."
     folder = Path(folder)
@@ -182,6 +192,7 @@ def _add_run(run):
     run.add_argument('--output', type=_writable_folder, default='transfer-mnist-report', metavar='DIR',
                      help='folder for report.json, report.md and the figures (default transfer-mnist-report)')
 
+# %% ../nbs/05_cli.ipynb #67cb1112
 def _add_exercises(ex):
     "The `exercises` command's options."
     ex.add_argument('dir', type=_writable_folder, metavar='DIR', help='folder for the notebooks (created if needed)')
@@ -203,6 +214,7 @@ def _add_bench(bench):
     bench.add_argument('--output', type=_writable_file, default='transfer-mnist-bench.json', metavar='FILE',
                        help='the JSON file to write (default transfer-mnist-bench.json)')
 
+# %% ../nbs/05_cli.ipynb #4aa497da
 def _add_grade(grade):
     "The `grade` command's options."
     from transfer_mnist.class_grading import Limits
@@ -221,6 +233,7 @@ def _add_grade(grade):
     grade.add_argument('--force', action='store_true', help='grade every submission again')
     grade.add_argument('--retry-failed', action='store_true', help='grade again the submissions that failed last time')
 
+# %% ../nbs/05_cli.ipynb #7bb692de
 def _add_study(study):
     "The `study` command's options (they import TensorFlow)."
     from transfer_mnist.core import PRECISIONS
@@ -327,6 +340,7 @@ def _study(args, parser):
     if study.interrupted: print(f'interrupted: run the same command again to resume the study in {args.output}')
     return 130 if study.interrupted else 0
 
+# %% ../nbs/05_cli.ipynb #ef2a37ad
 def _exercises(args):
     from transfer_mnist.exercises import write_exercises
     try: written = write_exercises(args.dir, overwrite=args.force)
@@ -336,6 +350,7 @@ def _exercises(args):
     print(f'open them with: jupyter lab {args.dir}')
     return 0
 
+# %% ../nbs/05_cli.ipynb #dceb1483
 def _grade(args, parser):
     from transfer_mnist.class_grading import Limits, grade_class
     try: limits = Limits(args.seconds, args.memory_gb, args.disk_mb)
@@ -346,6 +361,7 @@ def _grade(args, parser):
     except (OSError, ValueError) as e: return _fail(e)
     return 0
 
+# %% ../nbs/05_cli.ipynb #37bdd7c1
 def _bench(args):
     from transfer_mnist.bench import bench_markdown, time_lab, write_bench
     from transfer_mnist.experiment import Settings
@@ -374,6 +390,7 @@ def _run_settings(args) -> 'Settings':
                     digits_b=args.digits_b, cache=args.cache, precision=args.precision, engine=args.engine,
                     reuse=not args.no_reuse, plain=args.plain)
 
+# %% ../nbs/05_cli.ipynb #e02d8a1f
 def run_options(s:'Settings') -> list:
     "The `transfer-mnist run` options that train with settings `s`: every field of `Settings`, as its option."
     options = ['--arch', s.arch, '--epochs', str(s.epochs), '--batch-size', str(s.batch_size), '--seeds', _listed(s.seeds),

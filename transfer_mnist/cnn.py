@@ -24,6 +24,7 @@ def _seeded(seed, offset):
     "A Glorot-uniform initializer seeded from `seed` (Keras's default initializer when `seed` is None)."
     return keras.initializers.GlorotUniform(seed=None if seed is None else seed + offset)
 
+# %% ../nbs/01_cnn.ipynb #fd53cb6c
 def build_cnn(n_classes:int=10, # outputs of the softmax layer (10: labels stay digits, as in the seed)
               filters:int=32, # filters of each convolution
               kernel_size:int=3, # side of the square convolution kernels

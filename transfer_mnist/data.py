@@ -43,6 +43,7 @@ def _read_exactly(f, n, path, what):
                          "it is not an MNIST IDX file, or it is corrupt. Download the file again.")
     return b''.join(chunks)
 
+# %% ../nbs/00_data.ipynb #75866d0a
 def read_idx(path, # an IDX file, gzipped if its name ends in .gz
              kind:str, # 'images' or 'labels': the kind of file expected
             ) -> np.ndarray: # uint8 array shaped as the header declares
@@ -105,12 +106,14 @@ def _check_arrays(x_train, y_train, x_test, y_test,
                          f"{'x'.join(map(str, x_test.shape[1:]))}-pixel ones: the files come from different datasets.")
     return (x_train, y_train), (x_test, y_test)
 
+# %% ../nbs/00_data.ipynb #deb9713c
 def _find_idx(folder, name):
     for candidate in (folder/name, folder/(name + '.gz')):
         if candidate.is_file(): return candidate
     raise FileNotFoundError(f"MNIST file {name} (or {name}.gz) not found in {folder}. That folder needs the four "
                             f"files {', '.join(IDX_NAMES)}, gzipped or not, under their original names.")
 
+# %% ../nbs/00_data.ipynb #7d371bef
 def load_idx_folder(folder) -> tuple: # ((x_train, y_train), (x_test, y_test))
     "Load MNIST from a folder holding its four original IDX files, gzipped or not."
     folder = Path(folder)
@@ -118,6 +121,7 @@ def load_idx_folder(folder) -> tuple: # ((x_train, y_train), (x_test, y_test))
     arrays = [read_idx(p, 'images' if 'images' in p.name else 'labels') for p in paths]
     return _check_arrays(*arrays, sources=[str(p) for p in paths])
 
+# %% ../nbs/00_data.ipynb #9e0bac6e
 def load_npz(path) -> tuple: # ((x_train, y_train), (x_test, y_test))
     "Load MNIST from a `.npz` in keras's layout, without pickle."
     path = Path(path)
@@ -207,11 +211,13 @@ def parse_digits(digits, # digits as an iterable of ints, or text like '0-4' or 
     if bad: raise ValueError(f"{name} must be digits 0-9, received {bad}.")
     return out
 
+# %% ../nbs/00_data.ipynb #ca159857
 def digits_label(digits) -> str:
     "Digits as short text: '0-4' for a run, '5,7,9' otherwise (the form `parse_digits` reads)."
     d = parse_digits(digits)
     return f'{d[0]}-{d[-1]}' if len(d) > 2 and d == tuple(range(d[0], d[-1] + 1)) else ','.join(map(str, d))
 
+# %% ../nbs/00_data.ipynb #f65eaeb0
 def split_digits(x:np.ndarray, # images, first axis indexes them
                  y:np.ndarray, # their labels, digits 0-9
                  digits, # which labels to keep (see `parse_digits`)

@@ -30,6 +30,7 @@ class ExerciseError(AssertionError):
     def __init__(self, feedback): super().__init__(str(feedback)); self.feedback = feedback
     def _render_traceback_(self): return str(self.feedback).splitlines()  # IPython's hook for custom tracebacks
 
+# %% ../nbs/06_exercises.ipynb #458449e6
 class Feedback:
     "What a check found: lines that are right (✓) or wrong (✗) under a title; prints as plain text."
     def __init__(self, title:str): self.title, self.lines = title, []
@@ -68,6 +69,7 @@ def _pairs(task, name, fb):
     except (TypeError, ValueError):
         fb.wrong(f'{name} should be ((x_train, y_train), (x_test, y_test)): a training pair and a test pair of images and labels.')
 
+# %% ../nbs/06_exercises.ipynb #601230f1
 def _check_part(fb, name, part, x, y, source, digits):
     label = digits_label(digits)
     if y.ndim != 1:  # one-hot labels, say: name what is there, not the digits it seems to lack
@@ -98,6 +100,7 @@ def _check_part(fb, name, part, x, y, source, digits):
                         "label: select images and labels with one condition, from the same set.")
     fb.ok(f'{name} {part}: all {len(x):,} images of the digits {label}, with their labels.')
 
+# %% ../nbs/06_exercises.ipynb #25ca466e
 def check_split(data, # ((x_train, y_train), (x_test, y_test)): all of MNIST, as loaded
                 task_a, # the student's ((x_train, y_train), (x_test, y_test)) of the first digits
                 task_b, # the same for the second digits
@@ -180,8 +183,10 @@ def _answers(model, x) -> np.ndarray:
     x = preprocess(x) if np.asarray(x).dtype == np.uint8 else np.asarray(x)
     return np.argmax(model.predict(x, batch_size=1024, verbose=0), -1)
 
+# %% ../nbs/06_exercises.ipynb #dda422ca
 def _accuracy(model, x, y): return float(np.mean(_answers(model, x) == np.asarray(y)))
 
+# %% ../nbs/06_exercises.ipynb #d2a5d311
 def _check_accuracy(fb, model, task, min_accuracy, name, labels='digits'):
     """Check the test accuracy on `task`; below `min_accuracy`, say what the answers are, not a guess at why."""
     (x, y), digits = task[1], np.unique(task[1][1])
@@ -195,6 +200,7 @@ def _check_accuracy(fb, model, task, min_accuracy, name, labels='digits'):
                         f'({digits_label(np.unique(guess[outside]))}), so it learned other {labels}: train it on {name}.')
     return fb.wrong(f'{seen}: its answers are {labels} of {name}, but often the wrong one: train it on {name}, for the epochs asked.')
 
+# %% ../nbs/06_exercises.ipynb #96e31edd
 def check_base(model, # the trained base network
                task_a, # ((x_train, y_train), (x_test, y_test)) it should have learned
                task_b, # the task it must not have seen
@@ -244,6 +250,7 @@ def _cosine(a, b):
     a, b = np.ravel(a), np.ravel(b)
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12))
 
+# %% ../nbs/06_exercises.ipynb #ea85bc0c
 def check_transfer(model, # the transferred network, trained on task B
                    base, # the base network it was copied from
                    task_b, # ((x_train, y_train), (x_test, y_test)) of the new task
@@ -312,14 +319,17 @@ def _verdict(check, *args, **kwargs) -> tuple: # (passed, the feedback)
     try: return True, str(check(*args, **kwargs))
     except ExerciseError as e: return False, str(e.feedback)
 
+# %% ../nbs/06_exercises.ipynb #84508946
 @functools.cache
 def _lab_data() -> tuple: # (data, task_a, task_b)
     "The data the judges recompute from: loaded as the kernel loaded it, split as the lab splits it."
     data = load_mnist()
     return data, *transfer_split(data)
 
+# %% ../nbs/06_exercises.ipynb #fb0d2c57
 def _task(arrays) -> tuple: x, y, x_test, y_test = arrays; return (x, y), (x_test, y_test)
 
+# %% ../nbs/06_exercises.ipynb #1dede061
 def _run(model, task, reported) -> SimpleNamespace:
     """A TrainResult for `check_comparison`, recomputed from the model: its answers on `task`'s test images and its
     parameters. Its training's counts (`reported`: images, epochs, batch size) are as the kernel reported them."""
@@ -335,17 +345,20 @@ def judge_split(folder) -> tuple: # (passed, feedback)
     h, (data, _, _) = handed_in(folder), _lab_data()
     return _verdict(check_split, data, _task(h['task_a']), _task(h['task_b']))
 
+# %% ../nbs/06_exercises.ipynb #9b6a3ffa
 def judge_build(folder) -> tuple: # (passed, feedback)
     "Judge a handed-in network (base) against the lab's."
     from transfer_mnist.class_grading import handed_in
     return _verdict(check_network, handed_in(folder)['base'])
 
+# %% ../nbs/06_exercises.ipynb #59feeed6
 def judge_train_a(folder) -> tuple: # (passed, feedback)
     "Judge the trained base network (base) on task A's and task B's test images."
     from transfer_mnist.class_grading import handed_in
     data, task_a, task_b = _lab_data()
     return _verdict(check_base, handed_in(folder)['base'], task_a, task_b, min_accuracy=lab_min_accuracy('base', data))
 
+# %% ../nbs/06_exercises.ipynb #6f287564
 def judge_freeze(folder) -> tuple: # (passed, feedback)
     """Judge which groups of the handed-in transfer (transfer) are frozen. Whether it was compiled after the freeze
     lives in the kernel only: its check cell judges that."""
@@ -354,12 +367,14 @@ def judge_freeze(folder) -> tuple: # (passed, feedback)
     transfer.compile(optimizer='adam', loss='sparse_categorical_crossentropy')  # (handed in without its optimizer)
     return _verdict(check_frozen, transfer)
 
+# %% ../nbs/06_exercises.ipynb #d733546e
 def judge_transfer(folder) -> tuple: # (passed, feedback)
     "Judge the trained transfer (transfer) against its base (base), on task B's test images."
     from transfer_mnist.class_grading import handed_in
     h, (data, _, task_b) = handed_in(folder), _lab_data()
     return _verdict(check_transfer, h['transfer'], h['base'], task_b, min_accuracy=lab_min_accuracy('transfer', data))
 
+# %% ../nbs/06_exercises.ipynb #19d717a8
 def judge_scratch(folder) -> tuple: # (passed, feedback)
     "Judge the end-to-end network (scratch) against the transfer (transfer) and the base (base); `runs` has their counts."
     from transfer_mnist.class_grading import handed_in
@@ -380,6 +395,7 @@ def has_exercises(nb) -> bool:
     "Whether a notebook has an exercise: a cell marked as an nbgrader solution cell."
     return any(c.get('metadata', {}).get('nbgrader', {}).get('solution') for c in nb.cells)
 
+# %% ../nbs/06_exercises.ipynb #74c47cdb
 def student_notebook(nb, # a lesson notebook (nbformat NotebookNode) with nbgrader solution markers
                     ): # the student's version: a new notebook
     "The student's version of a lesson: solutions replaced by stubs, hidden tests removed, outputs cleared (and their record)."

@@ -212,6 +212,7 @@ def _check_arguments(approaches, head):
     if unknown: raise ValueError(f"Unknown approaches {unknown}: choose from {list(APPROACHES)}.")
     one_of('head', head, HEADS)
 
+# %% ../nbs/04_experiment.ipynb #c1144cf9
 class _EpochLog(keras.callbacks.Callback):
     "A line of progress at the end of each epoch of one training: its test accuracy."
     def __init__(self, label, epochs, log): super().__init__(); self.label, self.epochs, self.log = label, epochs, log
@@ -254,6 +255,7 @@ class _StepProgress(keras.callbacks.Callback):
         self.progress.step(self.label, epoch + 1, self.params['epochs'], steps, steps)
     def on_train_end(self, logs=None): self.progress.step(None)
 
+# %% ../nbs/04_experiment.ipynb #4dcc8d89
 class Progress:
     """A `log` for `run_experiment` and `run_study` that also shows each training's epoch and step: in a notebook, one
     output updated in place; in a terminal, the lines and Keras's progress bar; in a file or a pipe, the lines."""
@@ -342,6 +344,7 @@ def _report_settings(s:Settings, approaches, head, finetune_lr, target_accuracy,
                 target_accuracy=target_accuracy, n_train_a=len(task_a[0][0]), n_train_b=len(task_b[0][0]),
                 n_test_a=len(task_a[1][0]), n_test_b=len(task_b[1][0]), machine=describe_device())
 
+# %% ../nbs/04_experiment.ipynb #c26d40ef
 def _progress(settings, log):
     "The callbacks that report a training's progress, by approach and seed: its epochs, and its steps if `log` shows them."
     def callbacks(approach, seed):
@@ -351,6 +354,7 @@ def _progress(settings, log):
         return steps + [_EpochLog(label, settings['epochs'], log)]
     return callbacks
 
+# %% ../nbs/04_experiment.ipynb #a471f1f7
 def _record(exp, todo, log, approach, seed, result, before=None):
     "Add one finished training to `exp`, strike it from `todo`, and say so."
     target = exp.settings['target_accuracy']

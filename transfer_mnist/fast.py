@@ -97,6 +97,7 @@ def _aligned_empty(shape, dtype):
     start = -raw.ctypes.data % 64
     return raw[start:start + int(np.prod(shape)) * dtype.itemsize].view(dtype).reshape(shape)
 
+# %% ../nbs/03a_fast.ipynb #063771ec
 def extract_features(model:keras.Model, # a model from build_cnn
                      x:np.ndarray, # images: preprocessed, or uint8 (scaled here, as `preprocess` does)
                      dtype:str='float32', # dtype of the returned features
@@ -130,6 +131,7 @@ class _Rows(keras.layers.Layer):
         return tf.gather(self.table, idx)
     def compute_output_shape(self, shape): return tuple(shape) + tuple(self.table.shape[1:])
 
+# %% ../nbs/03a_fast.ipynb #25fb2206
 def _head(model, table, seed):
     "The layers after the features, as a model on rows of the cached features (with the features group's dropout)."
     dropout = [keras.layers.Dropout(l.rate, seed=seed, name='features_dropout')
@@ -217,6 +219,7 @@ def _seed_generators(model):
     "The random state of the model's dropout layers (each seeded layer has its own)."
     return [l.seed_generator for l in all_layers(model) if getattr(l, 'seed_generator', None) is not None]
 
+# %% ../nbs/03a_fast.ipynb #e2ada38e
 class EpochCheckpoint(keras.callbacks.Callback):
     """After every epoch, saves what an exact resume needs into `folder`: the weights and the optimizer's
     state (`save_weights`), the dropout layers' random state and the number of epochs done, which Keras's
@@ -258,9 +261,11 @@ def _kind(model) -> str:
         return [strip(v) for v in o] if isinstance(o, (list, tuple)) else o
     return json.dumps(strip(model.get_config()), sort_keys=True, default=str)
 
+# %% ../nbs/03a_fast.ipynb #c611a805
 def _copy_dropout_state(source, target):
     for s, t in zip(_seed_generators(source), _seed_generators(target)): t.state.assign(s.state.numpy())
 
+# %% ../nbs/03a_fast.ipynb #9f6f937d
 class CompiledModels:
     """Compiled models kept for reuse by `train_fast(compiled_models=...)`, one per kind of model (the same layers,
     trainable flags and precision) and training settings (optimizer, batch size). A model of a kind met before
@@ -332,6 +337,7 @@ def _check_fast(model, train, test, epochs, batch_size, o:FastOptions) -> int: #
                          "call freeze(model, 'features') first.")
     return steps
 
+# %% ../nbs/03a_fast.ipynb #7947f34d
 def _in_scope(strategy, model, train_again) -> TrainResult:
     "`train_again()`, inside `strategy`'s scope, where the model must have been built."
     if not all(strategy.extended.variable_created_in_scope(w.value) for w in model.weights):
@@ -339,6 +345,7 @@ def _in_scope(strategy, model, train_again) -> TrainResult:
                          f"copy_cnn) inside `with strategy.scope():`. Model {model.name!r} was built outside it.")
     with strategy.scope(): return train_again()
 
+# %% ../nbs/03a_fast.ipynb #bfe083e9
 def _compiler(optimizer, learning_rate, steps_per_execution, fused_adam=True):
     "A function that compiles a model for training with these settings, and returns it."
     def compiled(m):
@@ -353,6 +360,7 @@ def _compiler(optimizer, learning_rate, steps_per_execution, fused_adam=True):
         return m
     return compiled
 
+# %% ../nbs/03a_fast.ipynb #27e39e9f
 def _on_cached_features(model, train, x_test, batch_size, seed, o:FastOptions, compiled) -> tuple:
     """The head that trains on one table of the training (and, if scored, the test) images' features, reading its rows
     by index: (the compiled head, its batches of row indices, the test rows, the training features' extraction seconds)."""
@@ -367,6 +375,7 @@ def _on_cached_features(model, train, x_test, batch_size, seed, o:FastOptions, c
     batches = ShuffledBatches(rows[:len(x_train)], y_train, batch_size, seed, scale=False)
     return compiled(_head(model, table, seed)), batches, rows[len(x_train):], extract_seconds
 
+# %% ../nbs/03a_fast.ipynb #16d5388d
 def _training_inputs(model, train, x_test, batch_size, optimizer, learning_rate, seed, o:FastOptions, compiled) -> tuple:
     """What `fit` trains and on what: (the model to fit, its batches, the test inputs it is scored on, the extraction's
     seconds, the compiled copy trained through or None)."""
@@ -380,12 +389,14 @@ def _training_inputs(model, train, x_test, batch_size, optimizer, learning_rate,
     trained = entry['model'] if entry is not None else compiled(model)
     return trained, ShuffledBatches(*train, batch_size, seed), x_test, 0.0, entry
 
+# %% ../nbs/03a_fast.ipynb #2bfb0f05
 def _checkpoint(o:FastOptions, trained, batches, settings:dict) -> tuple: # (the checkpoint or None, the epoch to start at)
     "With `resume_dir`, the checkpoint callback, restored from the folder if it holds one with these `settings`."
     if o.resume_dir is None: return None, 0
     checkpoint = EpochCheckpoint(o.resume_dir, settings)
     return checkpoint, checkpoint.restore(trained, batches)
 
+# %% ../nbs/03a_fast.ipynb #0e48d3bf
 def _final_score(model, trained, entry, clock, compiled, test, cache_features) -> tuple: # (loss, accuracy, predictions)
     """Leave `model` with the trained weights, compiled, and score it on `test`: the last validation scored these very
     weights, unless they trained on cached features (it scored the head)."""
@@ -398,6 +409,7 @@ def _final_score(model, trained, entry, clock, compiled, test, cache_features) -
     if entry is not None: entry['scorer'] = clock.test or final
     return score
 
+# %% ../nbs/03a_fast.ipynb #02e98d7b
 def _clock(x_test, y_test, o:FastOptions, entry) -> FastClock:
     "A training's clock: it scores the curve's points and, with `validate`, the test set after every epoch."
     n_curve = min(o.curve_size, len(x_test))
@@ -405,6 +417,7 @@ def _clock(x_test, y_test, o:FastOptions, entry) -> FastClock:
                      test_data=(x_test, y_test) if o.validate else None, scorer=entry and entry['scorer'],
                      plain_scorer='scorer' in o.plain)
 
+# %% ../nbs/03a_fast.ipynb #9070bf91
 def _fit(trained, batches, epochs, initial_epoch, callbacks, o:FastOptions):
     "`fit` `trained` on `batches`' epochs from `initial_epoch` up to `epochs`; return its history."
     dataset = batches.plain_dataset(epochs) if 'pipeline' in o.plain else batches.dataset(epochs)

@@ -51,12 +51,14 @@ def set_trainable(model:keras.Model, # the model to change
     recompile(model)
     return model
 
+# %% ../nbs/02_freeze.ipynb #b63e67cf
 def freeze(model:keras.Model, # the model to change
            *names:str, # groups or layers to freeze, e.g. 'features'
           ) -> keras.Model:
     "Freeze the named groups or layers (their weights stop training); recompile if compiled."
     return set_trainable(model, names, False)
 
+# %% ../nbs/02_freeze.ipynb #5425f84d
 def unfreeze(model:keras.Model, # the model to change
              *names:str, # groups or layers to unfreeze, e.g. 'features'
             ) -> keras.Model:
@@ -81,8 +83,10 @@ class TrainableSummary(dict):
     @property
     def frozen(self): return sum(f for _, f in self.values())
 
+# %% ../nbs/02_freeze.ipynb #66ab3962
 def _n_params(weights): return int(sum(np.prod(w.shape) for w in weights))
 
+# %% ../nbs/02_freeze.ipynb #7717f9f1
 def trainable_summary(model:keras.Model, # a built model
                      ) -> TrainableSummary:
     "Trainable and frozen parameters of each top-level group (or layer) of `model`."

@@ -22,6 +22,7 @@ def conv_layers(model:keras.Model, # a model from build_cnn
     "The Conv2D layers of `group`, first to last."
     return [l for l in model.get_layer(group).layers if isinstance(l, keras.layers.Conv2D)]
 
+# %% ../nbs/03b_probe.ipynb #044275c4
 def plot_filters(model:keras.Model, # a model from build_cnn
                  title:str='', # the figure's title
                 ) -> Figure:
@@ -49,6 +50,7 @@ def feature_maps(model:keras.Model, # a model from build_cnn
         out = layer(out, training=False)
     return keras.ops.convert_to_numpy(out)
 
+# %% ../nbs/03b_probe.ipynb #023769be
 def plot_feature_maps(model:keras.Model, # a model from build_cnn
                       x:np.ndarray, # a few uint8 images
                       labels=None, # their digits, for the titles

@@ -64,6 +64,7 @@ def _entries(config):
             todo += [(f'{where}.{k}', v) for k, v in node.items()]
         elif isinstance(node, list): todo += [(f'{where}[{i}]', v) for i, v in enumerate(node)]
 
+# %% ../nbs/07_save.ipynb #864e2665
 def check_model_file(path) -> Path:
     """Refuse a `.keras` file that holds anything but a model of ours, before Keras reads a byte of it: members outside
     the archive or larger than ours, a config.json that is not JSON, Python code, or a class outside the allow-list."""

@@ -47,6 +47,7 @@ def weight_layers(model:keras.Model) -> list:
     "Names of the layers with weights, in order (groups are looked into, not counted)."
     return [l.name for l in all_layers(model) if l.weights and not getattr(l, 'layers', None)]
 
+# %% ../nbs/09_study.ipynb #4000555c
 def cut_points(model:keras.Model) -> list:
     "Where the network can be cut: after each weight layer but the last. Cut n copies the first n weight layers."
     return weight_layers(model)[:-1]
@@ -103,10 +104,13 @@ def _fingerprint(data) -> str:
     for a in (y_train, y_test, x_train[:256], x_test[:256]): h.update(np.ascontiguousarray(a).tobytes())
     return h.hexdigest()[:16]
 
+# %% ../nbs/09_study.ipynb #7914527e
 def _plural(k, word) -> str: return f"{k:,} {word}{'' if k == 1 else 's'}"
 
+# %% ../nbs/09_study.ipynb #51f46619
 def _key(job) -> str: return f"{job['variant']} n={job['n']} size={job['size']} seed={job['seed']}"
 
+# %% ../nbs/09_study.ipynb #6c659250
 def _jobs(seeds, n_cuts, n_features_cut, sizes, n_a, n_b) -> list:
     "Every training of the study, in order: per seed, the two bases, the transfers at each cut, then the subsets."
     jobs = []
@@ -204,9 +208,11 @@ def _sizes(sizes, n_b) -> list:
     if not out: raise ValueError("sizes is empty: give at least one, such as 'all'.")
     return sorted(out)
 
+# %% ../nbs/09_study.ipynb #c0d5c515
 def _save_study(study, folder):
     with atomic_write(Path(folder)/'study.json', 'w') as f: json.dump(study.to_json(), f, indent=1)
 
+# %% ../nbs/09_study.ipynb #48af7f27
 def _load_done(folder, settings, log) -> list:
     "The runs of an earlier study in `folder` with these settings (to resume it), or [] when there is none."
     path = Path(folder)/'study.json'
@@ -221,8 +227,10 @@ def _load_done(folder, settings, log) -> list:
     log(f"resuming the study in {folder}: {len(earlier['runs'])} trainings already done")
     return earlier['runs']
 
+# %% ../nbs/09_study.ipynb #cc656b4f
 def _full(job, settings) -> int: return settings['n_train_a'] if job['variant'] == 'baseA' else settings['n_train_b']
 
+# %% ../nbs/09_study.ipynb #4820ca13
 def _base_path(folder, job) -> Path: return Path(folder)/f"{job['variant']}-seed{job['seed']}.keras"
 
 # %% ../nbs/09_study.ipynb #4f5a1669
@@ -278,6 +286,7 @@ def _study_settings(s:Settings, data, task_a, task_b, sizes, min_steps, far=None
                 **({'plain': list(s.plain)} if s.plain else {}),  # (a study saved before `plain` existed resumes)
                 **({'far': far_name, 'far_fingerprint': _fingerprint(far)} if far is not None else {})), reason
 
+# %% ../nbs/09_study.ipynb #816372f4
 def _study_folder(folder):
     "The folder a study saves its progress in, made if new; None keeps the study in memory."
     if folder is None: return None
@@ -286,6 +295,7 @@ def _study_folder(folder):
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
+# %% ../nbs/09_study.ipynb #7a77ed8f
 def _resumable(folder, settings, log) -> list:
     "The trainings a study saved in `folder` finished, less a base network whose saved file is gone (it trains again)."
     runs = _load_done(folder, settings, log) if folder is not None else []
@@ -367,6 +377,7 @@ EFFICIENCY_COLORS = dict(scratch='tab:orange', early='tab:purple', frozen='tab:b
 
 def _percent_axis(ax): ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1)); ax.grid(alpha=0.3)
 
+# %% ../nbs/09_study.ipynb #edf6740e
 def _draw_transferability(ax, t):
     if 'baseB' in t:
         b = t['baseB']
@@ -413,6 +424,7 @@ def _few_log_labels(v, _):
     lead = round(v / 10 ** math.floor(math.log10(v))) if v > 0 else 0
     return f'{v * 100:g}%' if lead in (2, 3, 5) else ''
 
+# %% ../nbs/09_study.ipynb #d34f59f7
 def plot_data_efficiency(study:Study) -> Figure:
     "Test accuracy (left) and test error (right, log scale) on B against the number of labelled B images."
     e, s = study.efficiency(), study.settings
