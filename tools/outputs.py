@@ -2,7 +2,6 @@
 
     tools/dev outputs [NOTEBOOK ...]   # rerun these (default: every full-MNIST notebook) and store their outputs
     tools/dev outputs --stale          # name the notebooks whose stored outputs are out of date
-    tools/dev outputs --redigest       # rewrite up-to-date records of whole-file hashes as code digests (once)
 
 Rerun any notebook you change with it: it is how every notebook's stored outputs are made.
 
@@ -69,7 +68,7 @@ def library_digest(path: Path) -> str:
     return sha256('\n'.join(lines).encode())
 
 
-DIGEST = 'code lines'  # how a record's library digests are made (a record without it holds SHA-256s of the whole files)
+DIGEST = 'code lines'  # how a record's library digests are made: a record without it predates them, and is stale
 
 
 def code_hash(nb) -> str:
@@ -163,26 +162,16 @@ def staleness(path: Path) -> list:
     nb = nbformat.read(path, as_version=4)
     made = nb.metadata.get(KEY, {}).get('outputs')
     if not made: return ['no record of what made its outputs']
+    if made.get('library_digest') != DIGEST:
+        return [f"its record (commit {made['commit'][:12]}, {made['date']}) holds digests of whole files, from before "
+                'digests of code lines: its outputs must be made again']
     why = []
     if made['notebook_code'] != code_hash(nb): why.append('its own code changed')
-    digest_of = library_digest if made.get('library_digest') == DIGEST else lambda path: sha256(path.read_bytes())
     for f, digest in made['library'].items():
         if f in NOT_CODE: continue
         if not (root/f).exists(): why.append(f'{f} is gone')
-        elif digest_of(root/f) != digest: why.append(f'{f} changed')
+        elif library_digest(root/f) != digest: why.append(f'{f} changed')
     return [w + f" since its outputs were made (commit {made['commit'][:12]}, {made['date']})" for w in why]
-
-
-def redigest(path: Path) -> bool:
-    """Make an up-to-date record of whole-file SHA-256s one of code digests (`library_digest`); False, and nothing changed,
-    if the notebook has no such record or is stale: its outputs must be made again, not its record rewritten."""
-    nb = nbformat.read(path, as_version=4)
-    made = nb.metadata.get(KEY, {}).get('outputs')
-    if not made or made.get('library_digest') == DIGEST or staleness(path): return False
-    made['library'] = {f: library_digest(root/f) for f in made['library']}
-    made['library_digest'] = DIGEST
-    nbformat.write(nb, path)
-    return True
 
 
 def has_record(path: Path) -> bool: return bool(nbformat.read(path, as_version=4).metadata.get(KEY, {}).get('outputs'))
@@ -206,14 +195,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog='tools/dev outputs', description=__doc__.split('\n\n')[0])
     parser.add_argument('notebooks', nargs='*', type=Path, help='notebooks to rerun (default: every full-MNIST notebook)')
     parser.add_argument('--stale', action='store_true', help='only name the notebooks whose stored outputs are out of date')
-    parser.add_argument('--redigest', action='store_true',
-                        help="rewrite the up-to-date records made before code digests (library_digest) as code digests")
     args = parser.parse_args(argv)
     if args.stale: return report_stale()
-    if args.redigest:
-        changed = [p for p in sorted(nbs.glob('*.ipynb')) if redigest(p)]
-        print(f"{len(changed)} record(s) rewritten with code digests: {', '.join(p.name for p in changed) or 'none'}")
-        return 0
     paths = [p.resolve() for p in args.notebooks] or full_mnist_notebooks()
     for p in paths:
         if not p.is_file() or p.suffix != '.ipynb' or p.parent != nbs:
