@@ -6,9 +6,9 @@
 __all__ = ['DEMO_ANSWERS', 'DATA_VARS', 'KERNEL_NAME', 'HAND_IN', 'JUDGES', 'HAND_IN_CALL', 'JUDGE_CODE', 'GRADER_CONFIG',
            'LEDGER_FIELDS', 'Limits', 'regular_files', 'write_files', 'demo_course', 'blank_gradebook',
            'submitted_students', 'course_job', 'submission_job', 'sandbox_argv', 'write_kernelspec', 'run_limited',
-           'hand_in', 'handed_in', 'judge_demo_answer', 'judge_folder', 'judged_cells', 'run_judges',
+           'hand_in', 'handed_in', 'judge_demo_answer', 'judge_folder', 'judged_cells', 'run_judges', 'check_sandbox',
            'grade_submission', 'record_result', 'ledger_path', 'read_ledger', 'write_ledger', 'grade_class',
-           'check_sandbox', 'check_workers']
+           'check_workers']
 
 # %% ../nbs/06b_class_grading.ipynb #da0dd884
 import contextlib
@@ -420,6 +420,18 @@ def _judged(scores:dict, judged:dict, handed:Path, tmp:Path, limits:Limits, sand
             refused.append(f"{g['cell']}: {verdicts[name]['feedback'][:200]}")
     return dict(scores, reason=f"judged outside the kernel, scored 0: {'; '.join(refused)}" if refused else '')
 
+# %% ../nbs/06b_class_grading.ipynb #6aa2fdd5
+def check_sandbox():
+    "Fail, saying how to get it, unless bubblewrap can start a sandbox here."
+    if shutil.which('bwrap') is None:
+        raise ValueError("Grading sandboxes each kernel with bubblewrap, and bwrap is not installed: install it (Debian, "
+                         "Ubuntu: apt-get install bubblewrap), or grade without a sandbox (--no-sandbox, sandbox=False), "
+                         "where a submission can read what your account can, the course's gradebook included.")
+    with tempfile.TemporaryDirectory() as tmp:
+        run = subprocess.run([*sandbox_argv(Path(tmp), Path(tmp), Path(tmp)), '--', sys.executable, '-c', 'pass'],
+                             capture_output=True, text=True)
+    if run.returncode: raise ValueError(f"bubblewrap cannot make a sandbox on this machine: {run.stderr.strip()[:300]}")
+
 # %% ../nbs/06b_class_grading.ipynb #c665d03b
 def grade_submission(job:dict, # the course's files and one student's submission: see `grade_class`
                      limits:Limits=Limits(), # what it may take
@@ -427,7 +439,9 @@ def grade_submission(job:dict, # the course's files and one student's submission
                     ) -> dict: # the student's scores and autograded files, or why it scored zero
     """Autograde one submission with nbgrader, in a course folder of its own, its kernel sandboxed, within `limits`;
     its judged cells keep their scores only where the judges agree (`run_judges`).
-    It runs where it is sent (a Dask worker): everything it reads comes in `job`, everything it gives back in the result."""
+    It runs where it is sent (a Dask worker): everything it reads comes in `job`, everything it gives back in the result.
+    A worker that cannot sandbox a kernel (one that joined after `check_workers`) raises, and grades nothing."""
+    if sandbox: check_sandbox()
     assignment, student, start = job['assignment'], job['student'], time.monotonic()
     result = dict(student=student, assignment=assignment, timestamp=job['timestamp'])
     with tempfile.TemporaryDirectory(prefix='transfer-mnist-grade-') as tmp:
@@ -585,18 +599,6 @@ def _summary(ledger:dict, students:list, seconds:float, path:Path) -> str:
     lines = [f"graded {sum(ledger.get(s, {}).get('status') == 'graded' for s in students)} of {len(students)}, "
              f"failed {len(failed)}, in {seconds:.0f} s; scores in {path.with_suffix('.csv')}"]
     return '\n'.join(lines + [f'  {s}: {why}' for s, why in failed.items()])
-
-# %% ../nbs/06b_class_grading.ipynb #6aa2fdd5
-def check_sandbox():
-    "Fail, saying how to get it, unless bubblewrap can start a sandbox here."
-    if shutil.which('bwrap') is None:
-        raise ValueError("Grading sandboxes each kernel with bubblewrap, and bwrap is not installed: install it (Debian, "
-                         "Ubuntu: apt-get install bubblewrap), or grade without a sandbox (--no-sandbox, sandbox=False), "
-                         "where a submission can read what your account can, the course's gradebook included.")
-    with tempfile.TemporaryDirectory() as tmp:
-        run = subprocess.run([*sandbox_argv(Path(tmp), Path(tmp), Path(tmp)), '--', sys.executable, '-c', 'pass'],
-                             capture_output=True, text=True)
-    if run.returncode: raise ValueError(f"bubblewrap cannot make a sandbox on this machine: {run.stderr.strip()[:300]}")
 
 # %% ../nbs/06b_class_grading.ipynb #21bd7b18
 def check_workers(client):
