@@ -8,6 +8,8 @@ path of this machine.
 """
 import json
 
+import pytest
+
 from test_cli import SMALL_LABEL, run
 
 
@@ -25,7 +27,10 @@ def test_quick_bench_times_the_lab_and_writes_json(tmp_path, small_mnist):
         training = sum(a['train_seconds_median'] for a in row['approaches'].values())
         assert 0 < training < row['wall_seconds'], row  # the process's wall time holds every training and more
         assert all(0.1 < a['test_accuracy_mean'] <= 1 for a in row['approaches'].values()), row
-        assert 0 < row['frozen_vs_scratch'] < 2, row
+        # the ratio the table prints, from the same trainings (one seed: the ratio of their times); not a speed bound,
+        # which a loaded machine breaks (the tier runs notebooks beside it): speed is the benchmarks' job
+        seconds = {a: row['approaches'][a]['train_seconds_median'] for a in ('frozen', 'scratch')}
+        assert row['frozen_vs_scratch'] == pytest.approx(seconds['frozen'] / seconds['scratch'], rel=1e-6), row
         assert f"| {row['engine']} | float32 |" in r.stdout
     assert 0.40 < result['frozen_work_vs_scratch'] < 0.46
     assert '| frozen / scratch |' in r.stdout and 'Mean test accuracy' in r.stdout and f'wrote {out}' in r.stdout
