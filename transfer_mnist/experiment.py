@@ -10,6 +10,7 @@ __all__ = ['APPROACHES', 'CACHE_LIMIT_BYTES', 'CACHE_MIN_IMAGE_EPOCHS', 'CACHES'
 # %% ../nbs/04_experiment.ipynb #79b4478c
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -220,26 +221,29 @@ class _EpochLog(keras.callbacks.Callback):
         self.log(f'    {self.label}: epoch {epoch + 1}/{self.epochs}: test accuracy {logs["val_accuracy"]:.4f}')
 
 # %% ../nbs/04_experiment.ipynb #eb83c3d6
-def _transfers(engine, base, approaches, task_b, both, seed, fresh_cnn, head, cache, finetune_lr, progress, common):
+def _transfers(st:dict, # the run's settings, as its report stores them (`Experiment.settings`)
+               base:keras.Model, # this seed's base network, trained on A
+               task_b:tuple, # B's (train, test), as transfer_split gives it
+               both:tuple, # the reference's training set: the images of A and B
+               seed:int, # the seed of every training here
+               fresh_cnn:Callable, # seed -> an untrained network
+               train:Callable, # (approach, seed, model, task, **options) -> TrainResult: one training by the run's engine
+              ):
     "Train each approach of one seed on B, from its base network; yield (approach, result, the frozen run it continued or None)."
     def train_frozen():
-        model = freeze(copy_cnn(base, 'frozen', reset=['classifier'] if head == 'new' else []), 'features')
-        return train_with(engine, model, *task_b, seed=seed, callbacks=progress('frozen', seed),
-                          cache_features=engine == 'fast' and use_cache(cache, model, len(task_b[0][0]), common['epochs']), **common)
+        model = freeze(copy_cnn(base, 'frozen', reset=['classifier'] if st['head'] == 'new' else []), 'features')
+        cached = st['engine'] == 'fast' and use_cache(st['cache'], model, len(task_b[0][0]), st['epochs'])
+        return train('frozen', seed, model, task_b, cache_features=cached)
     frozen = None
-    for approach in approaches:
+    for approach in st['approaches']:
         before = None
-        if approach == 'frozen':
-            frozen = result = train_frozen()
-        elif approach == 'scratch':
-            result = train_with(engine, fresh_cnn(seed), *task_b, seed=seed, callbacks=progress(approach, seed), **common)
+        if approach == 'frozen': frozen = result = train_frozen()
+        elif approach == 'scratch': result = train(approach, seed, fresh_cnn(seed), task_b)
         elif approach == 'finetuned':  # continues from the frozen transfer (trained here if not asked for)
             before = frozen = frozen or train_frozen()
             model = unfreeze(copy_cnn(frozen.model, 'finetuned'), 'features')
-            result = train_with(engine, model, *task_b, seed=seed, learning_rate=finetune_lr, callbacks=progress(approach, seed),
-                                **common)
-        else:  # the reference: all ten digits, tested on B
-            result = train_with(engine, fresh_cnn(seed), both, task_b[1], seed=seed, callbacks=progress(approach, seed), **common)
+            result = train(approach, seed, model, task_b, learning_rate=st['finetune_lr'])
+        else: result = train(approach, seed, fresh_cnn(seed), (both, task_b[1]))  # the reference: all ten digits, tested on B
         yield approach, result, before
 
 # %% ../nbs/04_experiment.ipynb #c2aac187
@@ -385,15 +389,16 @@ def run_experiment(data, # ((x_train, y_train), (x_test, y_test)) as load_mnist 
     common = dict(epochs=s.epochs, batch_size=s.batch_size, curve_points=curve_points,
                   compiled_models=CompiledModels() if st['reuse'] else None, plain=s.plain)
     def fresh_cnn(seed): return build_cnn(10, **ARCHITECTURES[s.arch], seed=seed, precision=st['precision'])
+    def train(approach, seed, model, task, **options):
+        return train_with(s.engine, model, task, seed=seed, callbacks=progress(approach, seed), **common, **options)
     log(f"precision: {st['precision']} ({st['precision_reason']})")
     log(f'engine: {s.engine} ({ENGINES[s.engine]})')
     try:
         for seed in s.seeds:
             log(f"seed {seed}: base network, end to end on digits {st['digits_a']} ({len(task_a[0][0]):,} images)")
             base = exp.details.setdefault('bases', {})[seed] = fresh_cnn(seed)
-            _record(exp, todo, log, 'base', seed, train_with(s.engine, base, *task_a, seed=seed, callbacks=progress('base', seed), **common))
-            for approach, result, before in _transfers(s.engine, base, approaches, task_b, both, seed, fresh_cnn, st['head'],
-                                                       s.cache, finetune_lr, progress, common):
+            _record(exp, todo, log, 'base', seed, train('base', seed, base, task_a))
+            for approach, result, before in _transfers(st, base, task_b, both, seed, fresh_cnn, train):
                 _record(exp, todo, log, approach, seed, result, before)
                 if seed == s.seeds[0]: exp.details.setdefault('predictions', {})[approach] = result.predictions  # drawn in the figures
         exp.details['test_b'] = task_b[1]

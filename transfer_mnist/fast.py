@@ -467,14 +467,16 @@ ENGINES = {'fast': 'train_fast: cached features, a TensorFlow input pipeline, a 
            'keras': "train_cnn: Keras's compile, fit and evaluate, as a student writes them"}
 
 def train_with(engine:str, # 'fast' (train_fast) or 'keras' (train_cnn): see ENGINES
-               model:keras.Model, train:tuple, test:tuple, epochs:int=1, batch_size:int=128, seed:int=0,
+               model:keras.Model, # the network to train (compiled here)
+               task:tuple, # ((x_train, y_train), (x_test, y_test)): one task, as transfer_split gives each
+               epochs:int=1, batch_size:int=128, seed:int=0,
                learning_rate:float=None, # None: adam's default (0.001)
                curve_points:int=0, # learning-curve points an epoch (0: none)
                callbacks:list=None, # more keras callbacks, e.g. progress
-               **fast,
+               **fast, # the fast engine's options (FastOptions: cache_features, validate, compiled_models, ...)
               ) -> TrainResult: # the trained model and its numbers
-    """One training by the engine named, with adam: what `run_experiment` and `run_study` ask of either engine. The fast
-    engine's options (`FastOptions`: `cache_features`, `validate`, `compiled_models`, ...) come by name."""
+    "One training by the engine named, with adam: what `run_experiment` and `run_study` ask of either engine."
+    train, test = task
     if one_of('engine', engine, ENGINES) == 'fast':
         return train_fast(model, train, test, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed,
                           callbacks=callbacks, curve_points=curve_points, **fast)

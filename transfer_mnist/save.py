@@ -33,6 +33,7 @@ def save_cnn(model:keras.Model, # the model to save (trained, frozen, compiled o
 class ModelFileError(ValueError):
     "A file that should hold a Keras model does not, or holds what safe loading refuses."
 
+# %% ../nbs/07_save.ipynb #e11a9728
 KERAS_FLOOR = '3.14'  # the first Keras 3 whose safe mode has the published fixes (CVE-2025-1550, -8747, -9906, CVE-2026-1462)
 
 def check_keras(version:str=None, # a Keras version (default: the one installed)

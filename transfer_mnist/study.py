@@ -257,7 +257,7 @@ def _run_job(job, study, task_a, task_b, folder, compiled=None, callbacks=None) 
     engine = s.get('engine', 'fast')  # a study saved before the switch was the fast engine's
     cached = (engine == 'fast' and frozen and not model.get_layer('features').trainable_weights
               and use_cache(s['cache'], model, len(y), epochs))  # the features group frozen whole, and caching pays
-    result = train_with(engine, model, (x, y), test, epochs=epochs, batch_size=batch, seed=seed, cache_features=cached,
+    result = train_with(engine, model, ((x, y), test), epochs=epochs, batch_size=batch, seed=seed, cache_features=cached,
                         validate=False, compiled_models=compiled, callbacks=callbacks, plain=s.get('plain', ()))
     if variant in ('baseA', 'baseB') and full:
         study.bases[(variant, seed)] = model
