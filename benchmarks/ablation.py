@@ -34,7 +34,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from transfer_mnist.core import describe_device
+from transfer_mnist.core import describe_device, same_device
 from transfer_mnist.fast import PIECES
 
 RUNS = {'default': [], 'cached': ['--arch', 'pooled', '--epochs', '2', '--approaches', 'frozen', '--cache', 'on']}
@@ -68,15 +68,9 @@ def median(values):
     return s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2
 
 
-def same_machine(a: dict, b: dict) -> bool:
-    "Whether two results' devices are the same kind of machine: the processor, its cores and bfloat16 instructions."
-    key = lambda d: (d['name'], d['cores'], d.get('bf16_instructions'))
-    return key(a['device']) == key(b['device'])
-
-
 def earlier_runs(machines: list, device: dict, todo: list, path: Path) -> dict:
     "For --more: the runs of this machine's entry, every setting's, to add the new rounds to; else a SystemExit that says why."
-    mine = [m for m in machines if same_machine(m, dict(device=device))]
+    mine = [m for m in machines if same_device(m['device'], device)]
     if not mine: sys.exit(f"--more adds rounds to this machine's entry in {path}, and it has none ({device['name']}): run without --more.")
     runs = {run: {s: list(v['runs']) for s, v in settings.items()} for run, settings in mine[0]['runs'].items()}
     missing = [f'{run}:{s}' for run, s in todo if s not in runs.get(run, {})]
@@ -133,7 +127,7 @@ def main():
             result['runs'].setdefault(run, {})[s] = dict(
                 median_wall_seconds=wall, median_training_seconds=median([r['training_seconds'] for r in rs]),
                 vs_default=wall / base if base else None, runs=rs)
-    machines = [m for m in machines if not same_machine(m, result)] + [result]
+    machines = [m for m in machines if not same_device(m['device'], result['device'])] + [result]
     args.output.write_text(json.dumps(dict(machines=machines), indent=2) + '\n')
     print(f'wrote {args.output}\n\n{markdown(result)}')
 

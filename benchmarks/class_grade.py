@@ -5,8 +5,9 @@
 
 Every submission is the lab's source notebook (nbs/10_lab.ipynb), solved, so every one must score 6 of 6 both ways.
 The two gradings run one after the other, each in a course folder of its own, made the same way. It writes the times,
-the scores and the machine as JSON (benchmarks/class_grade.json); nbs/13_instructors.ipynb shows them, with what a
-class of 300 would take on more machines at the measured rate.
+the scores and the machine as JSON (benchmarks/class_grade.json), one entry a kind of machine (`same_device`): a run
+replaces its own machine's entry and keeps the others. nbs/13_instructors.ipynb shows them, with what a class of 300
+would take on more machines at each measured rate.
 """
 import argparse
 import json
@@ -20,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from transfer_mnist.class_grading import grade_class
-from transfer_mnist.core import describe_device
+from transfer_mnist.core import describe_device, same_device
 from transfer_mnist.data import DATA_ENV
 from transfer_mnist.grading import nbgrader_config, nbgrader_env
 
@@ -68,7 +69,9 @@ def main():
                   data=os.environ.get(DATA_ENV, 'full MNIST') if os.environ.get(DATA_ENV) == 'sample' else 'full MNIST',
                   submissions=args.n, workers=os.cpu_count(), serial_seconds=serial_seconds, grade_seconds=grade_seconds,
                   grade_submission_seconds=sorted(r['seconds'] for r in ledger.values()), scores_equal=True)
-    args.output.write_text(json.dumps(result, indent=2) + '\n')
+    machines = json.loads(args.output.read_text())['machines'] if args.output.exists() else []
+    machines = [m for m in machines if not same_device(m['device'], result['device'])] + [result]
+    args.output.write_text(json.dumps(dict(machines=machines), indent=2) + '\n')
     print(f'wrote {args.output}: {serial_seconds / grade_seconds:.2f} times as fast')
 
 

@@ -7,8 +7,8 @@ __all__ = ['DEMO_ANSWERS', 'DATA_VARS', 'KERNEL_NAME', 'HAND_IN', 'JUDGES', 'HAN
            'LEDGER_FIELDS', 'Limits', 'regular_files', 'write_files', 'demo_course', 'blank_gradebook',
            'submitted_students', 'course_job', 'submission_job', 'sandbox_argv', 'write_kernelspec', 'run_limited',
            'hand_in', 'handed_in', 'judge_demo_answer', 'judge_folder', 'judged_cells', 'run_judges', 'check_sandbox',
-           'grade_submission', 'record_result', 'ledger_path', 'read_ledger', 'write_ledger', 'grade_class',
-           'check_workers']
+           'grade_submission', 'record_result', 'ledger_path', 'read_ledger', 'write_ledger', 'take_result',
+           'grade_class', 'check_workers']
 
 # %% ../nbs/06b_class_grading.ipynb #da0dd884
 import contextlib
@@ -307,6 +307,7 @@ def judge_demo_answer(folder) -> tuple: # (passed, what the judge saw)
     answer, = handed_in(folder)['answer']
     return bool(answer.shape == () and answer == 42), f'the answer handed in is {answer.tolist()!r}'
 
+# %% ../nbs/06b_class_grading.ipynb #acf7babc
 JUDGES = {  # each judge's name, as check cells name it in hand_in, and its function (module:name, imported when it judges)
     'demo.answer': 'transfer_mnist.class_grading:judge_demo_answer',
     **{f'lab.{step}': f'transfer_mnist.exercises:judge_{step}' for step in ('split', 'build', 'train_a', 'freeze', 'transfer', 'scratch')},
@@ -343,6 +344,7 @@ def judged_cells(source, # the assignment's source folder, as the instructor wro
             cells[(path.stem, grade_id)] = found[1]
     return cells
 
+# %% ../nbs/06b_class_grading.ipynb #50147b81
 JUDGE_CODE = ('import json, sys\nfrom transfer_mnist.class_grading import judge_folder\n'
               "json.dump(judge_folder(sys.argv[1], sys.argv[2].split(',')), open(sys.argv[3], 'w'))")
 
@@ -399,6 +401,7 @@ def _why_failed(code:int, log:Path) -> str:
     lines = [l.strip() for l in text.splitlines() if l.strip()]
     return f"autograde failed (exit {code}): {lines[-1][:300] if lines else 'no output'}"
 
+# %% ../nbs/06b_class_grading.ipynb #88fe7d23
 GRADER_CONFIG = f'''
 # added by transfer_mnist.class_grading: every notebook runs in the sandboxed kernel, which talks over Unix sockets
 c = get_config()
@@ -497,6 +500,7 @@ def record_result(course, result:dict) -> tuple: # (its score, the most it could
 # %% ../nbs/06b_class_grading.ipynb #d08dcb1e
 def _made(folder:Path) -> Path: folder.mkdir(parents=True, exist_ok=True); return folder
 
+# %% ../nbs/06b_class_grading.ipynb #922ef050
 LEDGER_FIELDS = ['student', 'status', 'score', 'max_score', 'seconds', 'reason']
 
 def ledger_path(course, assignment:str) -> Path:
@@ -521,10 +525,29 @@ def write_ledger(course, assignment:str, ledger:dict) -> tuple: # (the JSON path
         for student in sorted(ledger): out.writerow({k: ledger[student].get(k) for k in LEDGER_FIELDS})
     return path, path.with_suffix('.csv')
 
+# %% ../nbs/06b_class_grading.ipynb #8901a090
+def take_result(course, # the nbgrader course folder
+                ledger:dict, # the ledger of the assignment (`read_ledger`): its student's line is set here
+                result:dict, # one job's result (`grade_submission`, or `_result`'s 'error')
+               ) -> dict: # what to report: the student's line of the ledger, or the error beside the grade kept
+    """Take one job's result into the course. A grade, or a student's failure (zero), goes into the gradebook
+    (`record_result`) and the ledger. An 'error' (its worker failed, not the student) goes into neither the gradebook
+    nor over a grade given before, and a rerun grades it."""
+    student, before = result['student'], ledger.get(result['student'])
+    if result['status'] == 'error':
+        if before and before['status'] != 'error': return dict(before, status='error', reason=result['reason'] + '; its grade stands')
+        result['reason'] += '; a rerun grades it'
+    else: result['score'], result['max_score'] = record_result(course, result)
+    if result.get('seconds') is not None: result['seconds'] = round(result['seconds'], 1)
+    ledger[student] = {k: result.get(k) for k in LEDGER_FIELDS}
+    return ledger[student]
+
 # %% ../nbs/06b_class_grading.ipynb #eba15eab
 def _todo(students, ledger, force, retry_failed) -> list:
-    "The students still to grade: not in the ledger, or failed there and `retry_failed`, or every one if `force`."
-    return [s for s in students if force or s not in ledger or (retry_failed and ledger[s]['status'] != 'graded')]
+    """The students still to grade: not in the ledger, or not graded there because their worker failed ('error'), or
+    failed there and `retry_failed`, or every one if `force`."""
+    return [s for s in students if force or s not in ledger or ledger[s]['status'] == 'error'
+            or (retry_failed and ledger[s]['status'] != 'graded')]
 
 # %% ../nbs/06b_class_grading.ipynb #880b086a
 @contextlib.contextmanager
@@ -568,21 +591,19 @@ def grade_class(course, # an nbgrader course folder: gradebook.db, source/, subm
                                      key=f'grade-{assignment}-{s}', pure=False): s for s in todo}
             from distributed import as_completed
             for done, future in enumerate(as_completed(futures), 1):
-                result = _result(future, futures[future], assignment)
-                result['score'], result['max_score'] = record_result(course, result)
-                if result.get('seconds') is not None: result['seconds'] = round(result['seconds'], 1)
-                ledger[result['student']] = {k: result.get(k) for k in LEDGER_FIELDS}
+                line = take_result(course, ledger, _result(future, futures[future], assignment))
                 write_ledger(course, assignment, ledger)
-                log(_line(done, len(todo), result))
+                log(_line(done, len(todo), line))
     log(_summary(ledger, students, time.monotonic() - start, ledger_path(course, assignment)))
     return ledger
 
 # %% ../nbs/06b_class_grading.ipynb #7e2b76dd
 def _result(future, student:str, assignment:str) -> dict:
-    "A job's result; a job that broke on its worker (the worker died, say) is a failure that says so, and scores zero."
+    """A job's result; a job that broke on its worker (the worker died, or cannot sandbox a kernel) is an 'error' that
+    says so: the grader's failure, not the student's, so it scores nothing and changes no grade (`take_result`)."""
     try: return future.result()
     except Exception as e:
-        return dict(student=student, assignment=assignment, timestamp=None, status='failed', seconds=None,
+        return dict(student=student, assignment=assignment, timestamp=None, status='error', seconds=None,
                     reason=f'its worker failed: {type(e).__name__}: {e}'[:300])
 
 # %% ../nbs/06b_class_grading.ipynb #a8eadf8b
@@ -590,14 +611,18 @@ def _line(done:int, n:int, r:dict) -> str:
     "One line of progress: a student's score or why it failed."
     took = f", {r['seconds']:.0f} s" if r.get('seconds') is not None else ''
     if r['status'] == 'graded': return f"[{done}/{n}] {r['student']}: {r['score']:g} of {r['max_score']:g} points{took}"
+    if r['status'] == 'error': return f"[{done}/{n}] {r['student']}: not graded, {r['reason']}"
     return f"[{done}/{n}] {r['student']}: scored 0, {r['reason']}{took}"
 
 # %% ../nbs/06b_class_grading.ipynb #5d439679
 def _summary(ledger:dict, students:list, seconds:float, path:Path) -> str:
     "The run's last lines: how many were graded and failed, why, how long it took, where the scores are."
-    failed = {s: ledger[s]['reason'] for s in students if s in ledger and ledger[s]['status'] != 'graded'}
-    lines = [f"graded {sum(ledger.get(s, {}).get('status') == 'graded' for s in students)} of {len(students)}, "
-             f"failed {len(failed)}, in {seconds:.0f} s; scores in {path.with_suffix('.csv')}"]
+    status = {s: ledger.get(s, {}).get('status') for s in students}
+    failed = {s: ledger[s]['reason'] for s in students if status[s] in ('failed', 'error')}
+    errors = sum(v == 'error' for v in status.values())
+    lines = [f"graded {sum(v == 'graded' for v in status.values())} of {len(students)}, failed {len(failed) - errors}"
+             + (f", not graded {errors} (their workers failed: grade again to grade them)" if errors else '')
+             + f", in {seconds:.0f} s; scores in {path.with_suffix('.csv')}"]
     return '\n'.join(lines + [f'  {s}: {why}' for s, why in failed.items()])
 
 # %% ../nbs/06b_class_grading.ipynb #21bd7b18

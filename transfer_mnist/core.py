@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'BF16_INSTRUCTIONS', 'import_keras', 'keras_private', 'atomic_path', 'atomic_write', 'cpu_flags',
-           'resolve_precision', 'describe_device', 'at_least_one', 'one_of', 'distinct_seeds']
+           'resolve_precision', 'describe_device', 'same_device', 'at_least_one', 'one_of', 'distinct_seeds']
 
 # %% ../nbs/00a_core.ipynb #2b2aa425
 import contextlib
@@ -134,6 +134,12 @@ def describe_device() -> dict:
                     if l.startswith('model name')), cpu)
     return dict(kind='CPU', name=cpu, low_precision='bfloat16' if flags & set(BF16_INSTRUCTIONS) else None,
                 bf16_instructions=sorted(flags & {*BF16_INSTRUCTIONS, 'amx_tile'}), **info)
+
+# %% ../nbs/00a_core.ipynb #f732fb64
+def same_device(a:dict, b:dict) -> bool:
+    "Whether two `describe_device` results are the same kind of machine: its kind and name, its cores, its bfloat16 instructions."
+    key = lambda d: (d.get('kind', 'CPU'), d['name'], d['cores'], sorted(d.get('bf16_instructions') or []))
+    return key(a) == key(b)
 
 # %% ../nbs/00a_core.ipynb #4df9f76e
 def at_least_one(name:str, # the setting, named in the error
