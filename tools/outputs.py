@@ -118,11 +118,17 @@ def execute(path: Path, record_env: str):
 NOT_CODE = {'transfer_mnist/_modidx.py'}
 
 
-def record(nb, library: list, md5s: list, seconds: float, processor: str) -> dict:
+def source_commit() -> str:
+    """The commit the runs' code comes from, marked if the notebooks or the library differ from it. Taken before the first
+    run: each stored run changes its notebook (and its stored numbers), which are not the code the next run executes."""
+    changed = git('status', '--porcelain', '--', 'transfer_mnist', 'nbs')
+    return git('rev-parse', 'HEAD') + (' with uncommitted changes' if changed else '')
+
+
+def record(nb, library: list, md5s: list, seconds: float, processor: str, commit: str) -> dict:
     "What made these outputs, for the notebook's metadata."
     library = sorted(f for p in library if p.is_relative_to(root) and (f := str(p.relative_to(root))) not in NOT_CODE)
-    changed = git('status', '--porcelain', '--', 'transfer_mnist', 'nbs')
-    return dict(data='full MNIST', data_md5=md5s, commit=git('rev-parse', 'HEAD') + (' with uncommitted changes' if changed else ''),
+    return dict(data='full MNIST', data_md5=md5s, commit=commit,
                 library={f: library_digest(root/f) for f in library}, library_digest=DIGEST, notebook_code=code_hash(nb),
                 processor=processor, cores=os.cpu_count(), seconds=round(seconds, 1),
                 date=datetime.date.today().isoformat())
@@ -135,7 +141,7 @@ def rerun(paths: list) -> int:
     from transfer_mnist.core import describe_device
     from transfer_mnist.experiment import LESSONS_DIR, RECORD_ENV
     from nbclient.exceptions import CellExecutionError
-    md5s, processor = full_mnist_source(), describe_device()['name']
+    md5s, processor, commit = full_mnist_source(), describe_device()['name'], source_commit()
     failed = []
     for path in paths:
         print(f'running {shown(path)} on full MNIST ...', flush=True)
@@ -148,7 +154,7 @@ def rerun(paths: list) -> int:
             else: numbers.write_bytes(kept)
             print(f'FAILED: {shown(path)} (its stored outputs are unchanged):\n{e}', flush=True)
             failed.append(path); continue
-        nb.metadata[KEY] = dict(outputs=record(nb, library, md5s, seconds, processor))
+        nb.metadata[KEY] = dict(outputs=record(nb, library, md5s, seconds, processor, commit))
         tmp = path.with_name(f'.{path.name}.tmp')
         nbformat.write(nb, tmp); tmp.replace(path)
         subprocess.run([str(Path(sys.executable).parent/'nbdev_clean'), '--fname', str(path)], cwd=root, check=True)
