@@ -603,8 +603,9 @@ def _result(future, student:str, assignment:str) -> dict:
     says so: the grader's failure, not the student's, so it scores nothing and changes no grade (`take_result`)."""
     try: return future.result()
     except Exception as e:
+        why = f'{type(e).__name__}: {e}'
         return dict(student=student, assignment=assignment, timestamp=None, status='error', seconds=None,
-                    reason=f'its worker failed: {type(e).__name__}: {e}'[:300])
+                    reason='its worker failed: ' + (why if len(why) <= 300 else why[:299] + '…'))
 
 # %% ../nbs/06b_class_grading.ipynb #a8eadf8b
 def _line(done:int, n:int, r:dict) -> str:
