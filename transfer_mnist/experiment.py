@@ -227,7 +227,7 @@ def _transfers(st:dict, # the run's settings, as its report stores them (`Experi
                both:tuple, # the reference's training set: the images of A and B
                seed:int, # the seed of every training here
                fresh_cnn:Callable, # seed -> an untrained network
-               train:Callable, # (approach, seed, model, task, **options) -> TrainResult: one training by the run's engine
+               train:Callable, # one training by the run's engine: train(approach, seed, model, task, options by name) -> TrainResult
               ):
     "Train each approach of one seed on B, from its base network; yield (approach, result, the frozen run it continued or None)."
     def train_frozen():
