@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -528,19 +529,20 @@ def write_ledger(course, assignment:str, ledger:dict) -> tuple: # (the JSON path
 # %% ../nbs/06b_class_grading.ipynb #8901a090
 def take_result(course, # the nbgrader course folder
                 ledger:dict, # the ledger of the assignment (`read_ledger`): its student's line is set here
-                result:dict, # one job's result (`grade_submission`, or `_result`'s 'error')
-               ) -> dict: # what to report: the student's line of the ledger, or the error beside the grade kept
+                result:dict, # one job's result (`grade_submission`, or `_result`'s 'error'), completed here
+               ) -> dict: # `result`, with its score, or with why an error left the ledger as it was: the progress line
     """Take one job's result into the course. A grade, or a student's failure (zero), goes into the gradebook
     (`record_result`) and the ledger. An 'error' (its worker failed, not the student) goes into neither the gradebook
     nor over a grade given before, and a rerun grades it."""
-    student, before = result['student'], ledger.get(result['student'])
+    before = ledger.get(result['student'])
     if result['status'] == 'error':
-        if before and before['status'] != 'error': return dict(before, status='error', reason=result['reason'] + '; its grade stands')
-        result['reason'] += '; a rerun grades it'
+        kept = before is not None and before['status'] != 'error'
+        result['reason'] += '; its grade stands' if kept else '; a rerun grades it'
+        if kept: return result
     else: result['score'], result['max_score'] = record_result(course, result)
     if result.get('seconds') is not None: result['seconds'] = round(result['seconds'], 1)
-    ledger[student] = {k: result.get(k) for k in LEDGER_FIELDS}
-    return ledger[student]
+    ledger[result['student']] = {k: result.get(k) for k in LEDGER_FIELDS}
+    return result
 
 # %% ../nbs/06b_class_grading.ipynb #eba15eab
 def _todo(students, ledger, force, retry_failed) -> list:
@@ -591,9 +593,9 @@ def grade_class(course, # an nbgrader course folder: gradebook.db, source/, subm
                                      key=f'grade-{assignment}-{s}', pure=False): s for s in todo}
             from distributed import as_completed
             for done, future in enumerate(as_completed(futures), 1):
-                line = take_result(course, ledger, _result(future, futures[future], assignment))
+                result = take_result(course, ledger, _result(future, futures[future], assignment))
                 write_ledger(course, assignment, ledger)
-                log(_line(done, len(todo), line))
+                log(_line(done, len(todo), result))
     log(_summary(ledger, students, time.monotonic() - start, ledger_path(course, assignment)))
     return ledger
 
@@ -619,12 +621,11 @@ def _line(done:int, n:int, r:dict) -> str:
 def _summary(ledger:dict, students:list, seconds:float, path:Path) -> str:
     "The run's last lines: how many were graded and failed, why, how long it took, where the scores are."
     status = {s: ledger.get(s, {}).get('status') for s in students}
-    failed = {s: ledger[s]['reason'] for s in students if status[s] in ('failed', 'error')}
-    errors = sum(v == 'error' for v in status.values())
-    lines = [f"graded {sum(v == 'graded' for v in status.values())} of {len(students)}, failed {len(failed) - errors}"
-             + (f", not graded {errors} (their workers failed: grade again to grade them)" if errors else '')
+    count = Counter(status.values())
+    lines = [f"graded {count['graded']} of {len(students)}, failed {count['failed']}"
+             + (f", not graded {count['error']} (their workers failed: grade again to grade them)" if count['error'] else '')
              + f", in {seconds:.0f} s; scores in {path.with_suffix('.csv')}"]
-    return '\n'.join(lines + [f'  {s}: {why}' for s, why in failed.items()])
+    return '\n'.join(lines + [f"  {s}: {ledger[s]['reason']}" for s in students if status[s] in ('failed', 'error')])
 
 # %% ../nbs/06b_class_grading.ipynb #21bd7b18
 def check_workers(client):

@@ -94,7 +94,7 @@ def copy_cnn(model:keras.Model, # a trained model
     for n, weights in fresh.items(): layers[n].set_weights(weights)
     for src, dst in zip(all_layers(model), all_layers(copy)): dst.trainable = src.trainable
     # Keras's clone_model compiles the clone when the original is compiled, before the flags above were set:
-    # compile again, or the copy would train its frozen layers (see the freeze notebook)
+    # compile again, or the copy would train its frozen layers (see 02_freeze.ipynb)
     recompile(copy)
     if name: copy.name = name
     return copy

@@ -354,7 +354,7 @@ def _compiler(optimizer, learning_rate, steps_per_execution, fused_adam=True):
         if learning_rate is not None: opt.learning_rate = learning_rate
         if any(getattr(l, 'dtype_policy', None) is not None and l.dtype_policy.name == 'mixed_float16' for l in all_layers(m)):
             opt = keras.optimizers.LossScaleOptimizer(opt)  # float16 gradients need loss scaling; bfloat16's range does not
-        # Compiling here also makes any earlier change of `trainable` take effect (see the freeze notebook).
+        # Compiling here also makes any earlier change of `trainable` take effect (see 02_freeze.ipynb).
         m.compile(optimizer=opt, loss='sparse_categorical_crossentropy', metrics=['accuracy'],
                   steps_per_execution=steps_per_execution)
         return m

@@ -152,7 +152,7 @@ def train_cnn(model:keras.Model, # a model from build_cnn; layers frozen before 
     check_inputs(model, train, test, epochs, batch_size)
     (x, y), (x_test, y_test) = preprocess(*train), preprocess(*test)
     keras.utils.set_random_seed(seed)
-    # compile applies `trainable`: a layer frozen before this line stays frozen (see the freeze notebook)
+    # compile applies `trainable`: a layer frozen before this line stays frozen (see 02_freeze.ipynb)
     model.compile(optimizer=optimizer, loss='sparse_categorical_crossentropy', metrics=['accuracy'])
     callbacks = list(callbacks or [])
     clock = next((c for c in callbacks if isinstance(c, TrainClock)), None)
