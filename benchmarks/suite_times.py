@@ -7,7 +7,8 @@ and CI meet them.
 
 Each runs in its own fresh clone of this repository's HEAD, in a temporary folder beside a link to ../shared (as CI
 has it), with empty uv and pip caches (so the set-up downloads and installs everything, as on a new machine). The
-times are wall-clock seconds, with the phases each command prints, and the processor they ran on: these machines
+times are wall-clock seconds, with the phases each command prints and the command's CPU seconds (user and system, of
+every process it waited for: on two cores the tier is bound by CPU), and the processor they ran on: these machines
 differ more than 2x in training speed. suite_times.json keeps one entry for each kind of machine (the processor and
 the instruction sets that set its training speed): a run replaces its own machine's entry and keeps the others.
 """
@@ -50,6 +51,7 @@ def readme_table(machines:list) -> str:
             ['`tools/dev test`, set-up included', *(_duration(t['seconds']) for t in test)],
             ['of which the notebooks, on the sample, beside pytest', *(_duration(t['phases']['notebooks']) for t in test)],
             ['of which pytest, beside the notebooks', *(_duration(t['phases']['pytest']) for t in test)],
+            ['its CPU seconds (user and system, on all cores)', *(f"{t['cpu_seconds']:,} s" if 'cpu_seconds' in t else 'not measured' for t in test)],
             ['`.ci/run`', *(_duration(c['seconds']) for c in ci)],
             ["`.ci/run`'s phases", *(', '.join(f"{name} {c['phases'][key]} s" for name, key in phases if key in c['phases']) for c in ci)],
             ['the commit measured', *(f"`{m['runs']['tools/dev test']['commit'][:7]}`" for m in machines)]]
@@ -62,16 +64,24 @@ def fresh_clone(workdir: Path) -> Path:
     return workdir/'main'
 
 
+def wait_with_usage(proc: subprocess.Popen) -> tuple:
+    "Wait for `proc`: its exit code and CPU seconds (user and system), the subprocesses it waited for included."
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, usage.ru_utime + usage.ru_stime
+
+
 def timed(command: list, cwd: Path, env: dict) -> dict:
-    "Run `command` in `cwd`, its output teed to the terminal; its wall time, exit code and the phases it printed."
+    "Run `command` in `cwd`, its output teed to the terminal; its wall time, CPU time, exit code and the phases it printed."
     start, lines = time.perf_counter(), []
     proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     for line in proc.stdout:
         sys.stdout.write(line); lines.append(line)
-    code = proc.wait()
+    code, cpu = wait_with_usage(proc)
     phases = {m[1]: int(m[2]) for l in lines if (m := re.match(r'==== (?:CI phase )?([\w -]+?)(?: \(on the sample\))?: (\d+) s ====', l))}
     notebooks = {m[1]: int(m[2]) for l in lines if (m := re.fullmatch(r'(\S+\.ipynb): (\d+) secs', l.strip()))}
-    return dict(command=' '.join(command), exit_code=code, seconds=round(time.perf_counter() - start), phases=phases,
+    return dict(command=' '.join(command), exit_code=code, seconds=round(time.perf_counter() - start), cpu_seconds=round(cpu),
+                phases=phases,
                 passed=next((l.strip() for l in reversed(lines) if re.search(r'\d+ passed', l)), None),
                 notebooks=notebooks)  # each notebook's seconds: tools/test_notebooks.py starts the longest first
 

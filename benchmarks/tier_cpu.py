@@ -27,6 +27,9 @@ from pathlib import Path
 
 from transfer_mnist.core import describe_device, same_device
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # its sibling, also where it is imported (tests/test_benchmarks.py)
+from suite_times import wait_with_usage  # noqa: E402
+
 root = Path(__file__).resolve().parent.parent
 result_path = Path(__file__).with_name('tier_cpu.json')
 python = str(root/'.venv'/'bin'/'python')
@@ -35,10 +38,8 @@ python = str(root/'.venv'/'bin'/'python')
 def timed(argv:list, env:dict) -> dict:
     "Run `argv` from the repository's root; its wall seconds, CPU seconds (subprocesses included) and exit code."
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    return dict(wall=round(time.perf_counter() - start, 1), cpu=round(usage.ru_utime + usage.ru_stime, 1),
-                exit_code=os.waitstatus_to_exitcode(status))
+    code, cpu = wait_with_usage(subprocess.Popen(argv, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    return dict(wall=round(time.perf_counter() - start, 1), cpu=round(cpu, 1), exit_code=code)
 
 
 def parts() -> dict:
