@@ -4,11 +4,12 @@ seconds (user and system, its subprocesses included) and its wall seconds.
     .venv/bin/python benchmarks/tier_cpu.py            # runs them all (about 13 minutes on 2 cores); writes tier_cpu.json
     .venv/bin/python benchmarks/tier_cpu.py --table    # only print the table of what tier_cpu.json holds
 
-On two cores the tier is bound by CPU: its wall time is about its CPU seconds over the cores (a fresh clone's tier on
-the AMD EPYC Zen 4: 640 s of wall for 1,118 s of CPU). A shorter tier needs fewer CPU seconds, and this says which
-parts hold them. Each part runs as the tier runs it (`tools/test_notebooks.py --path NB`, or `pytest FILE`), with the
-tier's environment: the sample, one TensorFlow thread a process, Fashion-MNIST from `TRANSFER_MNIST_FASHION`. Two
-parts run at a time, one for each core. A part's CPU is what `wait4` reports for its process, which counts every
+On two cores the tier is bound by CPU: its wall time is close to its CPU seconds over the cores (suite_times.json
+keeps both, for a fresh clone). A shorter tier needs fewer CPU seconds, and this says which parts hold them.
+
+Each part runs as the tier runs it (`tools/test_notebooks.py --path NB`, or `pytest FILE`), with the tier's
+environment: the sample, one TensorFlow thread a process, Fashion-MNIST from `TRANSFER_MNIST_FASHION`. As many parts
+run at a time as there are cores. A part's CPU is what `wait4` reports for its process, which counts every
 subprocess it waited for (kernels, CLI runs, Dask workers, the browser).
 
 Alone, each notebook imports TensorFlow in a process of its own; in the tier, three notebook workers import it once
