@@ -28,7 +28,8 @@ from pathlib import Path
 
 from transfer_mnist.core import describe_device, same_device
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # its sibling, also where it is imported (tests/test_benchmarks.py)
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent/'tools')]  # also where it is imported (tests/test_benchmarks.py)
+from outputs import source_commit  # noqa: E402
 from suite_times import wait_with_usage  # noqa: E402
 
 root = Path(__file__).resolve().parent.parent
@@ -56,8 +57,7 @@ def measure() -> dict:
     fashion = os.environ.get('TRANSFER_MNIST_FASHION')
     if not fashion: sys.exit('tier_cpu.py: name the folder of Fashion-MNIST with TRANSFER_MNIST_FASHION, as tools/dev test finds it.')
     env = {**os.environ, 'TRANSFER_MNIST_DATA': 'sample', 'TF_NUM_INTRAOP_THREADS': '1', 'TF_NUM_INTEROP_THREADS': '1'}
-    git = lambda *a: subprocess.run(['git', *a], cwd=root, capture_output=True, text=True).stdout.strip()
-    commit = git('rev-parse', 'HEAD') + (' with uncommitted changes' if git('status', '--porcelain', '--untracked-files=no') else '')
+    commit = source_commit(('transfer_mnist', 'nbs', 'tests', 'tools'))  # before the runs: the code they run
     todo = parts()
     with ThreadPoolExecutor(os.cpu_count()) as pool:
         done = dict(zip(todo, pool.map(lambda argv: timed(argv, env), todo.values())))

@@ -118,10 +118,11 @@ def execute(path: Path, record_env: str):
 NOT_CODE = {'transfer_mnist/_modidx.py'}
 
 
-def source_commit() -> str:
-    """The commit the runs' code comes from, marked if the notebooks or the library differ from it. Taken before the first
-    run: each stored run changes its notebook (and its stored numbers), which are not the code the next run executes."""
-    changed = git('status', '--porcelain', '--', 'transfer_mnist', 'nbs')
+def source_commit(code=('transfer_mnist', 'nbs')) -> str:
+    """The commit the runs' code comes from, marked if the folders of `code` (the library and the notebooks) differ from it.
+    Taken before the first run: each stored run changes its notebook (and its stored numbers), which are not the code the
+    next run executes."""
+    changed = git('status', '--porcelain', '--', *code)
     return git('rev-parse', 'HEAD') + (' with uncommitted changes' if changed else '')
 
 
