@@ -1,7 +1,7 @@
 """Where the test tier's CPU goes: each notebook and each pytest file of `tools/dev test`, run alone, with its CPU
 seconds (user and system, its subprocesses included) and its wall seconds.
 
-    .venv/bin/python benchmarks/tier_cpu.py            # runs them all (about 13 minutes on 2 cores); writes tier_cpu.json
+    .venv/bin/python benchmarks/tier_cpu.py            # runs them all; writes tier_cpu.json (13 to 15 minutes on the 2-core AMD EPYC Zen 4)
     .venv/bin/python benchmarks/tier_cpu.py --table    # only print the table of what tier_cpu.json holds
 
 On two cores the tier is bound by CPU: its wall time is close to its CPU seconds over the cores (suite_times.json
