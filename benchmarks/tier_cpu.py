@@ -3,6 +3,7 @@ seconds (user and system, its subprocesses included) and its wall seconds.
 
     .venv/bin/python benchmarks/tier_cpu.py            # runs them all; writes tier_cpu.json (13 to 15 minutes on the 2-core AMD EPYC Zen 4)
     .venv/bin/python benchmarks/tier_cpu.py --table    # only print the table of what tier_cpu.json holds
+    .venv/bin/python benchmarks/tier_cpu.py --against COMMIT PART...  # a cut: these parts at HEAD beside COMMIT
 
 On two cores the tier is bound by CPU: its wall time is close to its CPU seconds over the cores (suite_times.json
 keeps both, for a fresh clone). A shorter tier needs fewer CPU seconds, and this says which parts hold them.
@@ -15,12 +16,20 @@ subprocess it waited for (kernels, CLI runs, Dask workers, the browser).
 Alone, each notebook imports TensorFlow in a process of its own; in the tier, three notebook workers import it once
 each. `import_seconds` is that import's CPU, measured here, so the sum can be read either way. tier_cpu.json keeps
 one entry for each kind of machine (`same_device`).
+
+`--against COMMIT PART...` measures a change meant to save CPU: each part (`nbs/04_experiment.ipynb`, ...) runs at
+this checkout and at COMMIT (a git worktree, on the same virtual environment, its package first on the path) side by
+side, one core each, in every round (`--rounds`, 3 by default), so that both meet the same load. It prints and
+keeps each side's median CPU seconds and their ratio in tier_cpu.json's `comparisons`. Single runs of a notebook
+differ by up to 15% on these machines; the medians of side-by-side rounds are what to quote.
 """
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -37,10 +46,10 @@ result_path = Path(__file__).with_name('tier_cpu.json')
 python = str(root/'.venv'/'bin'/'python')
 
 
-def timed(argv:list, env:dict) -> dict:
-    "Run `argv` from the repository's root; its wall seconds, CPU seconds (subprocesses included) and exit code."
+def timed(argv:list, env:dict, cwd:Path=root) -> dict:
+    "Run `argv` from `cwd` (the repository's root); its wall seconds, CPU seconds (subprocesses included) and exit code."
     start = time.perf_counter()
-    code, cpu = wait_with_usage(subprocess.Popen(argv, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    code, cpu = wait_with_usage(subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     return dict(wall=round(time.perf_counter() - start, 1), cpu=round(cpu, 1), exit_code=code)
 
 
@@ -53,10 +62,15 @@ def parts() -> dict:
     return {**notebooks, **tests}
 
 
+def tier_env() -> dict:
+    "The environment `tools/dev test` gives its parts."
+    if not os.environ.get('TRANSFER_MNIST_FASHION'):
+        sys.exit('tier_cpu.py: name the folder of Fashion-MNIST with TRANSFER_MNIST_FASHION, as tools/dev test finds it.')
+    return {**os.environ, 'TRANSFER_MNIST_DATA': 'sample', 'TF_NUM_INTRAOP_THREADS': '1', 'TF_NUM_INTEROP_THREADS': '1'}
+
+
 def measure() -> dict:
-    fashion = os.environ.get('TRANSFER_MNIST_FASHION')
-    if not fashion: sys.exit('tier_cpu.py: name the folder of Fashion-MNIST with TRANSFER_MNIST_FASHION, as tools/dev test finds it.')
-    env = {**os.environ, 'TRANSFER_MNIST_DATA': 'sample', 'TF_NUM_INTRAOP_THREADS': '1', 'TF_NUM_INTEROP_THREADS': '1'}
+    env = tier_env()
     commit = source_commit(('transfer_mnist', 'nbs', 'tests', 'tools'))  # before the runs: the code they run
     todo = parts()
     with ThreadPoolExecutor(os.cpu_count()) as pool:
@@ -66,6 +80,46 @@ def measure() -> dict:
     imports = [timed([python, '-c', 'import transfer_mnist.fast'], env)['cpu'] for _ in range(3)]
     return dict(date=str(date.today()), device=describe_device(), commit=commit, import_seconds=sorted(imports)[1],
                 parts={name: dict(wall=r['wall'], cpu=r['cpu']) for name, r in done.items()})
+
+
+def compare(against:str, names:list, rounds:int) -> dict:
+    "Each part in `names` at this checkout and at commit `against`, side by side, `rounds` times: CPU seconds and medians."
+    todo = parts()
+    unknown = [n for n in names if n not in todo]
+    if unknown: sys.exit(f'tier_cpu.py: {unknown} are not parts of the tier; the parts are {sorted(todo)}.')
+    env, head = tier_env(), source_commit(('transfer_mnist', 'nbs', 'tests', 'tools'))
+    with tempfile.TemporaryDirectory() as tmp:
+        other = Path(tmp)/'against'
+        subprocess.run(['git', 'worktree', 'add', '--detach', '--quiet', str(other), against], cwd=root, check=True)
+        try:
+            ref = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=other, check=True, capture_output=True, text=True).stdout.strip()
+            sides = {'head': (root, env), 'against': (other, {**env, 'PYTHONPATH': str(other)})}  # its package, not the editable one
+            runs = {n: {side: [] for side in sides} for n in names}
+            with ThreadPoolExecutor(2) as pool:
+                for _ in range(rounds):
+                    for n in names:
+                        got = dict(zip(sides, pool.map(lambda s: timed(todo[n], s[1], s[0]), sides.values())))
+                        failed = [side for side, r in got.items() if r['exit_code']]
+                        if failed: sys.exit(f'tier_cpu.py: {n} failed at {failed}, so its times say nothing; run it alone to see why.')
+                        for side, r in got.items(): runs[n][side].append(r['cpu'])
+        finally:
+            subprocess.run(['git', 'worktree', 'remove', '--force', str(other)], cwd=root, check=True)
+    medians = {n: {side: statistics.median(cpu) for side, cpu in r.items()} for n, r in runs.items()}
+    return dict(date=str(date.today()), device=describe_device(), head=head, against=ref, rounds=rounds,
+                parts={n: dict(cpu=runs[n], median=medians[n], ratio=round(medians[n]['head'] / medians[n]['against'], 3))
+                       for n in names})
+
+
+def comparison_table(c:dict) -> str:
+    "A comparison's parts: the median CPU seconds of each side and their ratio."
+    d = c['device']
+    rows = [f"{c['date']}, {d['name']} (bfloat16 instructions: {', '.join(d['bf16_instructions']) or 'none'}), {d['cores']} cores: "
+            f"{c['head'][:7]}{c['head'][40:]} against {c['against'][:7]}, {c['rounds']} rounds side by side",
+            '| part | CPU s, median | against | ratio | each round |', '|---|---:|---:|---:|---|']
+    for n, p in c['parts'].items():
+        rows.append(f"| `{n}` | {p['median']['head']:.1f} | {p['median']['against']:.1f} | {p['ratio']:.2f} | "
+                    + ', '.join(f'{h:.1f} / {a:.1f}' for h, a in zip(p['cpu']['head'], p['cpu']['against'])) + ' |')
+    return '\n'.join(rows)
 
 
 def table(machine:dict) -> str:
@@ -85,10 +139,20 @@ def table(machine:dict) -> str:
 if __name__ == '__main__':
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--table', action='store_true', help='only print the table of what tier_cpu.json holds')
+    parser.add_argument('--against', metavar='COMMIT', help='measure the parts named at this checkout beside COMMIT')
+    parser.add_argument('--rounds', type=int, default=3, help='rounds of --against (default 3)')
+    parser.add_argument('names', nargs='*', metavar='PART', help="with --against: parts of the tier, as 'nbs/04_experiment.ipynb'")
     args = parser.parse_args()
+    if bool(args.against) != bool(args.names): parser.error('--against takes the parts to compare, and parts need --against')
     saved = json.loads(result_path.read_text()) if result_path.exists() else {'machines': []}
+    if args.against:
+        c = compare(args.against, args.names, args.rounds)
+        saved['comparisons'] = saved.get('comparisons', []) + [c]
+        result_path.write_text(json.dumps(saved, indent=1) + '\n')
+        print(comparison_table(c)); sys.exit()
     if not args.table:
         machine = measure()
         saved['machines'] = [m for m in saved['machines'] if not same_device(m['device'], machine['device'])] + [machine]
         result_path.write_text(json.dumps(saved, indent=1) + '\n')
     for m in saved['machines']: print(table(m), end='\n\n')
+    for c in saved.get('comparisons', []): print(comparison_table(c), end='\n\n')
