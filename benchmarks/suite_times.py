@@ -51,10 +51,11 @@ def readme_table(machines:list) -> str:
             ['`tools/dev test`, set-up included', *(_duration(t['seconds']) for t in test)],
             ['of which the notebooks, on the sample, beside pytest', *(_duration(t['phases']['notebooks']) for t in test)],
             ['of which pytest, beside the notebooks', *(_duration(t['phases']['pytest']) for t in test)],
-            ['its CPU seconds (user and system, on all cores)', *(f"{t['cpu_seconds']:,} s" if 'cpu_seconds' in t else 'not measured' for t in test)],
+            ['its CPU seconds (user and system, of the processes it waited for)', *(f"{t['cpu_seconds']:,} s" if 'cpu_seconds' in t else 'not measured' for t in test)],
             ['`.ci/run`', *(_duration(c['seconds']) for c in ci)],
             ["`.ci/run`'s phases", *(', '.join(f"{name} {c['phases'][key]} s" for name, key in phases if key in c['phases']) for c in ci)],
-            ['the commit measured', *(f"`{m['runs']['tools/dev test']['commit'][:7]}`" for m in machines)]]
+            ['the commit measured', *(f"`{t['commit'][:7]}`" + (f" (`.ci/run`: `{c['commit'][:7]}`)" if c['commit'] != t['commit'] else '')
+                                      for t, c in zip(test, ci))]]
     return '\n'.join(f"| {' | '.join(r)} |" for r in rows)
 
 
