@@ -144,6 +144,7 @@ if __name__ == '__main__':
     parser.add_argument('names', nargs='*', metavar='PART', help="with --against: parts of the tier, as 'nbs/04_experiment.ipynb'")
     args = parser.parse_args()
     if bool(args.against) != bool(args.names): parser.error('--against takes the parts to compare, and parts need --against')
+    if args.rounds < 1: parser.error(f'--rounds must be at least 1, not {args.rounds}')
     saved = json.loads(result_path.read_text()) if result_path.exists() else {'machines': []}
     if args.against:
         c = compare(args.against, args.names, args.rounds)
