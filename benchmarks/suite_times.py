@@ -99,10 +99,11 @@ def main():
     kept = next((m for m in machines if same(m)), None)
     out = dict(date=date.today().isoformat(), **here, caches='empty',
                runs={'.ci/run': kept['runs']['.ci/run']} if args.test and kept else {})
-    commit = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
     for name, command in [('tools/dev test', ['tools/dev', 'test'])] + ([] if args.test else [('.ci/run', ['.ci/run'])]):
         with tempfile.TemporaryDirectory() as tmp:
             clone = fresh_clone(Path(tmp))
+            # the commit this clone holds: each command clones anew, and HEAD may move while the first runs
+            commit = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=clone, capture_output=True, text=True, check=True).stdout.strip()
             env = {k: v for k, v in os.environ.items() if k not in ('TRANSFER_MNIST_DATA', 'VIRTUAL_ENV')}
             env.update(UV_CACHE_DIR=f'{tmp}/uv-cache', PIP_CACHE_DIR=f'{tmp}/pip-cache', **({'CI': 'true'} if name == '.ci/run' else {}))
             out['runs'][name] = dict(timed(command, clone, env), commit=commit)
