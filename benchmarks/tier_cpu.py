@@ -21,7 +21,8 @@ one entry for each kind of machine (`same_device`).
 this checkout and at COMMIT (a git worktree, on the same virtual environment, its package first on the path) side by
 side, one core each, in every round (`--rounds`, 3 by default), so that both meet the same load. It prints and
 keeps each side's median CPU seconds and their ratio in tier_cpu.json's `comparisons`. Single runs of a notebook
-differ by up to 15% on these machines; the medians of side-by-side rounds are what to quote.
+differ by several percent even side by side (04_experiment's three rounds in the first comparison kept: 54.1 to 61.2
+CPU s, on the 2-core AMD EPYC Zen 4); the medians of side-by-side rounds are what to quote.
 """
 import argparse
 import json
@@ -44,6 +45,7 @@ from suite_times import wait_with_usage  # noqa: E402
 root = Path(__file__).resolve().parent.parent
 result_path = Path(__file__).with_name('tier_cpu.json')
 python = str(root/'.venv'/'bin'/'python')
+CODE = ('transfer_mnist', 'nbs', 'tests', 'tools')  # the folders whose changes change what the tier runs (source_commit)
 
 
 def timed(argv:list, env:dict, cwd:Path=root) -> dict:
@@ -71,7 +73,7 @@ def tier_env() -> dict:
 
 def measure() -> dict:
     env = tier_env()
-    commit = source_commit(('transfer_mnist', 'nbs', 'tests', 'tools'))  # before the runs: the code they run
+    commit = source_commit(CODE)  # before the runs: the code they run
     todo = parts()
     with ThreadPoolExecutor(os.cpu_count()) as pool:
         done = dict(zip(todo, pool.map(lambda argv: timed(argv, env), todo.values())))
@@ -87,7 +89,7 @@ def compare(against:str, names:list, rounds:int) -> dict:
     todo = parts()
     unknown = [n for n in names if n not in todo]
     if unknown: sys.exit(f'tier_cpu.py: {unknown} are not parts of the tier; the parts are {sorted(todo)}.')
-    env, head = tier_env(), source_commit(('transfer_mnist', 'nbs', 'tests', 'tools'))
+    env, head = tier_env(), source_commit(CODE)
     with tempfile.TemporaryDirectory() as tmp:
         other = Path(tmp)/'against'
         subprocess.run(['git', 'worktree', 'add', '--detach', '--quiet', str(other), against], cwd=root, check=True)
