@@ -120,4 +120,6 @@ if __name__ == '__main__':
     if min(args.smaller) < 1: parser.error(f'--smaller takes whole numbers of at least 1, not {args.smaller}')
     if not args.table:
         result_path.write_text(json.dumps(measure(tuple(args.smaller)), indent=1) + '\n')
+    elif not result_path.exists():
+        parser.error(f'{result_path.name} is not there yet: run this script without --table to measure')
     print(table(json.loads(result_path.read_text())))
