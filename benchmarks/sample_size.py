@@ -16,7 +16,6 @@ import argparse
 import contextlib
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from pathlib import Path
 sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent/'tools')]
 from outputs import source_commit  # noqa: E402
 from suite_times import wait_with_usage  # noqa: E402
-from tier_cpu import CODE, python, root, tier_env  # noqa: E402
+from tier_cpu import CODE, measured_on, python, root, tier_env  # noqa: E402
 
 result_path = Path(__file__).with_name('sample_size.json')
 LEFT_OUT = {'06b_class_grading.ipynb': 'its submissions train in kernels of their own, which would get the full sample'}
@@ -88,12 +87,11 @@ def md(text, n:int) -> str:
 
 def table(r:dict) -> str:
     "Each notebook's CPU seconds at both sizes, and the checks the smaller sample failed."
-    d, s = r['device'], r['sizes']
+    s = r['sizes']
     both = [n for n, v in r['notebooks'].items() if v['sample']['passed'] and v['smaller']['passed']]
     total = {k: sum(r['notebooks'][n][k]['cpu'] for n in both) for k in s}
     failed = {n: v['smaller'] for n, v in r['notebooks'].items() if not v['smaller']['passed']}
-    rows = [f"{r['date']}, {d['name']} (bfloat16 instructions: {', '.join(d['bf16_instructions']) or 'none'}), {d['cores']} cores, "
-            f"commit {r['commit'][:7]}{r['commit'][40:]}: the sample ({s['sample']['train_per_digit']:,} training and "
+    rows = [f"{measured_on(r['date'], r['device'])}, commit {r['commit'][:7]}{r['commit'][40:]}: the sample ({s['sample']['train_per_digit']:,} training and "
             f"{s['sample']['test_per_digit']:,} test images a digit) beside a smaller one ({s['smaller']['train_per_digit']:,} "
             f"and {s['smaller']['test_per_digit']:,})",
             f"The {len(both)} notebooks that passed at both sizes: {total['sample']:,.0f} CPU seconds on the sample, "

@@ -112,11 +112,14 @@ def compare(against:str, names:list, rounds:int) -> dict:
                        for n in names})
 
 
+def measured_on(day:str, device:dict) -> str:
+    "When and on what a result was measured: the date, the processor, its bfloat16 instructions, its cores."
+    return f"{day}, {device['name']} (bfloat16 instructions: {', '.join(device['bf16_instructions']) or 'none'}), {device['cores']} cores"
+
+
 def comparison_table(c:dict) -> str:
     "A comparison's parts: the median CPU seconds of each side and their ratio."
-    d = c['device']
-    rows = [f"{c['date']}, {d['name']} (bfloat16 instructions: {', '.join(d['bf16_instructions']) or 'none'}), {d['cores']} cores: "
-            f"{c['head'][:7]}{c['head'][40:]} against {c['against'][:7]}, {c['rounds']} rounds side by side",
+    rows = [f"{measured_on(c['date'], c['device'])}: {c['head'][:7]}{c['head'][40:]} against {c['against'][:7]}, {c['rounds']} rounds side by side",
             '| part | CPU s, median | against | ratio | each round |', '|---|---:|---:|---:|---|']
     for n, p in c['parts'].items():
         rows.append(f"| `{n}` | {p['median']['head']:.1f} | {p['median']['against']:.1f} | {p['ratio']:.2f} | "
@@ -128,9 +131,7 @@ def table(machine:dict) -> str:
     "The parts, the most CPU first, with their share of the whole."
     total = sum(p['cpu'] for p in machine['parts'].values())
     groups = {g: sum(p['cpu'] for n, p in machine['parts'].items() if n.startswith(g)) for g in ('nbs/', 'tests/')}
-    d = machine['device']
-    rows = [f"{machine['date']}, {d['name']} (bfloat16 instructions: {', '.join(d['bf16_instructions']) or 'none'}), {d['cores']} cores, commit "
-            f"{machine['commit'][:7]}{machine['commit'][40:]}: {total:,.0f} CPU seconds in all, notebooks {groups['nbs/']:,.0f}, pytest "
+    rows = [f"{measured_on(machine['date'], machine['device'])}, commit {machine['commit'][:7]}{machine['commit'][40:]}: {total:,.0f} CPU seconds in all, notebooks {groups['nbs/']:,.0f}, pytest "
             f"{groups['tests/']:,.0f}; importing TensorFlow with the package: {machine['import_seconds']} s a process",
             '| part | CPU s | share | wall s (alone) |', '|---|---:|---:|---:|']
     for name, p in sorted(machine['parts'].items(), key=lambda o: -o[1]['cpu']):
