@@ -23,6 +23,10 @@ side, one core each, in every round (`--rounds`, 3 by default), so that both mee
 keeps each side's median CPU seconds and their ratio in tier_cpu.json's `comparisons`. Single runs of a notebook
 differ by several percent even side by side (04_experiment's three rounds in the first comparison kept: 54.1 to 61.2
 CPU s, on the 2-core AMD EPYC Zen 4); the medians of side-by-side rounds are what to quote.
+
+`--no-onednn` runs both sides with TF_ENABLE_ONEDNN_OPTS=0: TensorFlow's own kernels instead of oneDNN's. That is how
+TensorFlow computes bfloat16 on a CPU without AVX-512 (the AVX2-only AMD EPYC), so a cut in a notebook's bfloat16 work
+can be measured for that machine on this one. (Its float32 still runs on oneDNN there.)
 """
 import argparse
 import json
@@ -84,12 +88,13 @@ def measure() -> dict:
                 parts={name: dict(wall=r['wall'], cpu=r['cpu']) for name, r in done.items()})
 
 
-def compare(against:str, names:list, rounds:int) -> dict:
-    "Each part in `names` at this checkout and at commit `against`, side by side, `rounds` times: CPU seconds and medians."
+def compare(against:str, names:list, rounds:int, onednn:bool=True) -> dict:
+    """Each part in `names` at this checkout and at commit `against`, side by side, `rounds` times: CPU seconds and
+    medians; with `onednn=False`, TensorFlow's own kernels on both sides."""
     todo = parts()
     unknown = [n for n in names if n not in todo]
     if unknown: sys.exit(f'tier_cpu.py: {unknown} are not parts of the tier; the parts are {sorted(todo)}.')
-    env, head = tier_env(), source_commit(CODE)
+    env, head = {**tier_env(), **({} if onednn else {'TF_ENABLE_ONEDNN_OPTS': '0'})}, source_commit(CODE)
     with tempfile.TemporaryDirectory() as tmp:
         other = Path(tmp)/'against'
         subprocess.run(['git', 'worktree', 'add', '--detach', '--quiet', str(other), against], cwd=root, check=True)
@@ -107,7 +112,7 @@ def compare(against:str, names:list, rounds:int) -> dict:
         finally:
             subprocess.run(['git', 'worktree', 'remove', '--force', str(other)], cwd=root, check=True)
     medians = {n: {side: statistics.median(cpu) for side, cpu in r.items()} for n, r in runs.items()}
-    return dict(date=str(date.today()), device=describe_device(), head=head, against=ref, rounds=rounds,
+    return dict(date=str(date.today()), device=describe_device(), head=head, against=ref, rounds=rounds, onednn=onednn,
                 parts={n: dict(cpu=runs[n], median=medians[n], ratio=round(medians[n]['head'] / medians[n]['against'], 3))
                        for n in names})
 
@@ -119,7 +124,8 @@ def measured_on(day:str, device:dict) -> str:
 
 def comparison_table(c:dict) -> str:
     "A comparison's parts: the median CPU seconds of each side and their ratio."
-    rows = [f"{measured_on(c['date'], c['device'])}: {c['head'][:7]}{c['head'][40:]} against {c['against'][:7]}, {c['rounds']} rounds side by side",
+    rows = [f"{measured_on(c['date'], c['device'])}: {c['head'][:7]}{c['head'][40:]} against {c['against'][:7]}, {c['rounds']} rounds side by side"
+            + ('' if c.get('onednn', True) else ", oneDNN off (TF_ENABLE_ONEDNN_OPTS=0)"),
             '| part | CPU s, median | against | ratio | each round |', '|---|---:|---:|---:|---|']
     for n, p in c['parts'].items():
         rows.append(f"| `{n}` | {p['median']['head']:.1f} | {p['median']['against']:.1f} | {p['ratio']:.2f} | "
@@ -144,13 +150,16 @@ if __name__ == '__main__':
     parser.add_argument('--table', action='store_true', help='only print the table of what tier_cpu.json holds')
     parser.add_argument('--against', metavar='COMMIT', help='measure the parts named at this checkout beside COMMIT')
     parser.add_argument('--rounds', type=int, default=3, help='rounds of --against (default 3)')
+    parser.add_argument('--no-onednn', action='store_true',
+                        help="with --against: TensorFlow's own kernels on both sides, as it computes bfloat16 without AVX-512")
     parser.add_argument('names', nargs='*', metavar='PART', help="with --against: parts of the tier, as 'nbs/04_experiment.ipynb'")
     args = parser.parse_args()
     if bool(args.against) != bool(args.names): parser.error('--against takes the parts to compare, and parts need --against')
+    if args.no_onednn and not args.against: parser.error('--no-onednn is an option of --against')
     if args.rounds < 1: parser.error(f'--rounds must be at least 1, not {args.rounds}')
     saved = json.loads(result_path.read_text()) if result_path.exists() else {'machines': []}
     if args.against:
-        c = compare(args.against, args.names, args.rounds)
+        c = compare(args.against, args.names, args.rounds, onednn=not args.no_onednn)
         saved['comparisons'] = saved.get('comparisons', []) + [c]
         result_path.write_text(json.dumps(saved, indent=1) + '\n')
         print(comparison_table(c)); sys.exit()
