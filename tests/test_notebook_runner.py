@@ -12,7 +12,7 @@ root = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(root/'tools'))
 from test_notebooks import longest_first, measured_seconds  # noqa: E402
 sys.path.insert(0, str(root/'benchmarks'))
-from suite_times import readme_table  # noqa: E402
+from suite_times import readme_table, this_machine  # noqa: E402
 
 
 def test_the_longest_measured_go_first_and_the_unmeasured_before_them():
@@ -20,6 +20,17 @@ def test_the_longest_measured_go_first_and_the_unmeasured_before_them():
     order = longest_first(files, {'a.ipynb': 5, 'b.ipynb': 90, 'c.ipynb': 30})
     assert [f.name for f in order] == ['new.ipynb', 'b.ipynb', 'c.ipynb', 'a.ipynb']
     assert measured_seconds(root/'no-such-file.json') == {}
+
+
+def test_the_order_comes_from_this_kind_of_machine(tmp_path):
+    "Two machines of one name (an AMD EPYC with AVX-512, another with AVX2 only): the run of this one's instructions."
+    here = this_machine()
+    run = lambda seconds: {'tools/dev test': {'notebooks': {'a.ipynb': seconds}}}
+    machines = [dict(here, instructions='other instructions', runs=run(1)), dict(here, runs=run(2))]
+    (tmp_path/'times.json').write_text(json.dumps(dict(machines=machines)))
+    assert measured_seconds(tmp_path/'times.json') == {'a.ipynb': 2}
+    (tmp_path/'times.json').write_text(json.dumps(dict(machines=machines[:1])))
+    assert measured_seconds(tmp_path/'times.json') == {'a.ipynb': 1}  # none of this kind: the first machine's
 
 
 def test_a_failing_notebook_fails_the_run_by_name(tmp_path):

@@ -29,11 +29,13 @@ MEASURED = root/'benchmarks'/'suite_times.json'
 
 
 def measured_seconds(path=MEASURED) -> dict:
-    "Each notebook's seconds in the measured `tools/dev test` run of this processor, else the first machine's ({} if none)."
+    """Each notebook's seconds in the measured `tools/dev test` run of this kind of machine (its processor and instruction
+    sets: two AMD EPYCs may differ in both), else the first machine's ({} if none)."""
     try: machines = json.loads(Path(path).read_text())['machines']
     except (OSError, ValueError, KeyError): return {}
-    here = this_machine()['processor'] if Path('/proc/cpuinfo').exists() else None
-    machine = next((m for m in machines if m['processor'] == here), machines[0] if machines else {})
+    kind = lambda m: (m['processor'], m['instructions'])
+    here = kind(this_machine()) if Path('/proc/cpuinfo').exists() else None
+    machine = next((m for m in machines if kind(m) == here), machines[0] if machines else {})
     return machine.get('runs', {}).get('tools/dev test', {}).get('notebooks', {})
 
 
