@@ -38,6 +38,11 @@ def this_machine() -> dict:
     return dict(processor=name, instructions=f"{vector}, {' and '.join(bf16) if bf16 else 'no bfloat16'}", cores=os.cpu_count())
 
 
+def same_kind(a:dict, b:dict) -> bool:
+    "Whether two machines (entries of suite_times.json, or this_machine()) are one kind: processor, instruction sets, cores."
+    return all(a[k] == b[k] for k in ('processor', 'instructions', 'cores'))
+
+
 def _duration(seconds:int) -> str: return f'{seconds // 60} min {seconds % 60} s'
 
 
@@ -95,7 +100,7 @@ def main():
     machines = json.loads(result_path.read_text())['machines'] if result_path.exists() else []
     if args.table: return print(readme_table(machines))
     here = this_machine()
-    same = lambda m: (m['processor'], m['instructions'], m['cores']) == (here['processor'], here['instructions'], here['cores'])
+    same = lambda m: same_kind(m, here)
     kept = next((m for m in machines if same(m)), None)
     out = dict(date=date.today().isoformat(), **here, caches='empty',
                runs={'.ci/run': kept['runs']['.ci/run']} if args.test and kept else {})

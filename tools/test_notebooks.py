@@ -24,18 +24,17 @@ from nbdev.test import test_nb
 
 root = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(root/'benchmarks'))
-from suite_times import this_machine  # noqa: E402  (the processor, named as suite_times.json names it)
+from suite_times import same_kind, this_machine  # noqa: E402  (the machine, as suite_times.json names it)
 MEASURED = root/'benchmarks'/'suite_times.json'
 
 
 def measured_seconds(path=MEASURED) -> dict:
-    """Each notebook's seconds in the measured `tools/dev test` run of this kind of machine (its processor and instruction
-    sets: two AMD EPYCs may differ in both), else the first machine's ({} if none)."""
+    """Each notebook's seconds in the measured `tools/dev test` run of this kind of machine (`same_kind`: two AMD EPYCs
+    may differ in their instruction sets), else the first machine's ({} if none)."""
     try: machines = json.loads(Path(path).read_text())['machines']
     except (OSError, ValueError, KeyError): return {}
-    kind = lambda m: (m['processor'], m['instructions'])
-    here = kind(this_machine()) if Path('/proc/cpuinfo').exists() else None
-    machine = next((m for m in machines if kind(m) == here), machines[0] if machines else {})
+    here = this_machine() if Path('/proc/cpuinfo').exists() else None
+    machine = next((m for m in machines if here and same_kind(m, here)), machines[0] if machines else {})
     return machine.get('runs', {}).get('tools/dev test', {}).get('notebooks', {})
 
 
