@@ -3,6 +3,7 @@ and CI meet them.
 
     .venv/bin/python benchmarks/suite_times.py          # tools/dev test, then .ci/run; writes benchmarks/suite_times.json
     .venv/bin/python benchmarks/suite_times.py --test   # tools/dev test only (this machine's last .ci/run is kept)
+    .venv/bin/python benchmarks/suite_times.py --ci     # .ci/run only (this machine's last tools/dev test is kept)
     .venv/bin/python benchmarks/suite_times.py --table  # only print the README's table of what suite_times.json holds
 
 Each runs in its own fresh clone of this repository's HEAD, in a temporary folder beside a link to ../shared (as CI
@@ -94,17 +95,21 @@ def timed(command: list, cwd: Path, env: dict) -> dict:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--test', action='store_true', help="time tools/dev test only, keeping this machine's last .ci/run")
-    parser.add_argument('--table', action='store_true', help="only print the README's table of suite_times.json")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument('--test', action='store_true', help="time tools/dev test only, keeping this machine's last .ci/run")
+    only.add_argument('--ci', action='store_true', help="time .ci/run only, keeping this machine's last tools/dev test")
+    only.add_argument('--table', action='store_true', help="only print the README's table of suite_times.json")
     args = parser.parse_args()
     machines = json.loads(result_path.read_text())['machines'] if result_path.exists() else []
     if args.table: return print(readme_table(machines))
     here = this_machine()
     same = lambda m: same_kind(m, here)
     kept = next((m for m in machines if same(m)), None)
+    commands = {'tools/dev test': ['tools/dev', 'test'], '.ci/run': ['.ci/run']}
+    skipped = '.ci/run' if args.test else 'tools/dev test' if args.ci else None  # kept as this machine's entry has it
     out = dict(date=date.today().isoformat(), **here, caches='empty',
-               runs={'.ci/run': kept['runs']['.ci/run']} if args.test and kept else {})
-    for name, command in [('tools/dev test', ['tools/dev', 'test'])] + ([] if args.test else [('.ci/run', ['.ci/run'])]):
+               runs={skipped: kept['runs'][skipped]} if skipped and kept and skipped in kept['runs'] else {})
+    for name, command in [(n, c) for n, c in commands.items() if n != skipped]:
         with tempfile.TemporaryDirectory() as tmp:
             clone = fresh_clone(Path(tmp))
             # the commit this clone holds: each command clones anew, and HEAD may move while the first runs
