@@ -9,7 +9,8 @@ and CI meet them.
 Each runs in its own fresh clone of this repository's HEAD, in a temporary folder beside a link to ../shared (as CI
 has it), with empty uv and pip caches (so the set-up downloads and installs everything, as on a new machine). The
 times are wall-clock seconds, with the phases each command prints and the command's CPU seconds (user and system, of
-every process it waited for: on two cores the tier is bound by CPU), and the processor they ran on: these machines
+every process it waited for: on two cores the tier is bound by CPU), the machine's busy CPU seconds over the same time
+(from /proc/stat: they include processes outside that chain of waits), and the processor they ran on: these machines
 differ more than 2x in training speed. suite_times.json keeps one entry for each kind of machine (the processor and
 the instruction sets that set its training speed): a run replaces its own machine's entry and keeps the others.
 """
@@ -58,6 +59,7 @@ def readme_table(machines:list) -> str:
             ['of which the notebooks, on the sample, beside pytest', *(_duration(t['phases']['notebooks']) for t in test)],
             ['of which pytest, beside the notebooks', *(_duration(t['phases']['pytest']) for t in test)],
             ['its CPU seconds (user and system, of the processes it waited for)', *(f"{t['cpu_seconds']:,} s" if 'cpu_seconds' in t else 'not measured' for t in test)],
+            ["the machine's busy CPU seconds meanwhile (/proc/stat)", *(f"{t['machine_busy_cpu_seconds']:,} s" if 'machine_busy_cpu_seconds' in t else 'not measured' for t in test)],
             ['`.ci/run`', *(_duration(c['seconds']) for c in ci)],
             ["`.ci/run`'s phases", *(', '.join(f"{name} {c['phases'][key]} s" for name, key in phases if key in c['phases']) for c in ci)],
             ['the commit measured', *(f"`{t['commit'][:7]}`" + (f" (`.ci/run`: `{c['commit'][:7]}`)" if c['commit'] != t['commit'] else '')
@@ -78,16 +80,27 @@ def wait_with_usage(proc: subprocess.Popen) -> tuple:
     return proc.returncode, usage.ru_utime + usage.ru_stime
 
 
+def busy_cpu_seconds() -> float:
+    "The CPU seconds this machine's cores have spent running its own work since it started (/proc/stat's cpu line)."
+    user, nice, system, idle, iowait, irq, softirq = map(int, Path('/proc/stat').read_text().split('\n')[0].split()[1:8])
+    return (user + nice + system + irq + softirq) / os.sysconf('SC_CLK_TCK')  # not idle, I/O wait, nor a VM's stolen time
+
+
 def timed(command: list, cwd: Path, env: dict) -> dict:
-    "Run `command` in `cwd`, its output teed to the terminal; its wall time, CPU time, exit code and the phases it printed."
-    start, lines = time.perf_counter(), []
+    """Run `command` in `cwd`, its output teed to the terminal; its wall time, CPU time, exit code and the phases it printed.
+    Its CPU time is counted twice: the usage `wait4` reports (of the processes reaped along the chain of waits), and the
+    machine's busy CPU seconds over the run, which also hold any process outside that chain (and anything else the
+    machine ran meanwhile: time it on a machine that runs nothing else)."""
+    start, lines, busy = time.perf_counter(), [], busy_cpu_seconds()
     proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     for line in proc.stdout:
         sys.stdout.write(line); lines.append(line)
     code, cpu = wait_with_usage(proc)
+    busy = busy_cpu_seconds() - busy
     phases = {m[1]: int(m[2]) for l in lines if (m := re.match(r'==== (?:CI phase )?([\w -]+?)(?: \(on the sample\))?: (\d+) s ====', l))}
     notebooks = {m[1]: int(m[2]) for l in lines if (m := re.fullmatch(r'(\S+\.ipynb): (\d+) secs', l.strip()))}
     return dict(command=' '.join(command), exit_code=code, seconds=round(time.perf_counter() - start), cpu_seconds=round(cpu),
+                machine_busy_cpu_seconds=round(busy),
                 phases=phases,
                 passed=next((l.strip() for l in reversed(lines) if re.search(r'\d+ passed', l)), None),
                 notebooks=notebooks)  # each notebook's seconds: tools/test_notebooks.py starts the longest first
