@@ -76,7 +76,7 @@ DEMO_ANSWERS = {  # what a class might hand in to `demo_course`'s exercise: two 
               "       if '/snoop/' not in p])\nanswer = 42"),  # any other student's submission
     'forger': ("import glob, sqlite3\nfor db in glob.glob('/tmp/**/gradebook.db', recursive=True):\n"
                "    sqlite3.connect(db).execute('update grade set auto_score = 99').connection.commit()"),
-    'hang': 'while True: pass',
+    'hang': 'import threading\nthreading.Event().wait()  # for ever, as a deadlock',  # (without spinning: the tests' cores are few)
     'hog': "block = b'x' * (3 * 2**30); answer = 42",
     'filler': "open('big', 'wb').write(b'x' * (200 * 2**20)); answer = 42",
     'crash': 'import os; os._exit(1)',
