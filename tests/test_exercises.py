@@ -9,6 +9,7 @@
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -61,13 +62,22 @@ def test_the_wheel_ships_the_student_notebooks(tmp_path):
     assert 'BEGIN SOLUTION' not in json.dumps(student)
 
 
+@pytest.fixture(scope='session')
+def written(tmp_path_factory) -> Path:
+    "The student notebooks as `transfer-mnist exercises DIR` writes them, once: each test below works on a copy."
+    folder = tmp_path_factory.mktemp('exercises')/'lab'
+    r = exercises(folder)
+    assert r.returncode == 0, r.stderr
+    return folder
+
+
 @pytest.mark.parametrize('notebook', STUDENT_NOTEBOOKS)
-def test_a_student_notebook_stops_at_the_first_exercise(tmp_path, notebook, monkeypatch):
+def test_a_student_notebook_stops_at_the_first_exercise(tmp_path, notebook, monkeypatch, written):
     "Run where a student writes it, away from the clone: everything before the first exercise runs, from the package alone."
     monkeypatch.setenv('TRANSFER_MNIST_DATA', 'sample')  # the test tier's data (the kernel inherits it)
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
-    assert exercises(tmp_path).returncode == 0
+    shutil.copytree(written, tmp_path, dirs_exist_ok=True)
     nb = nbformat.read(tmp_path/notebook, as_version=4)
     first = next(i for i, c in enumerate(nb.cells) if c.metadata.get('nbgrader', {}).get('solution'))
     client = NotebookClient(nb, timeout=300, kernel_name='python3', resources={'metadata': {'path': str(tmp_path)}})
@@ -81,10 +91,10 @@ def test_a_student_notebook_stops_at_the_first_exercise(tmp_path, notebook, monk
 
 
 @pytest.fixture
-def jupyter_lab(tmp_path):
+def jupyter_lab(tmp_path, written):
     "JupyterLab serving the exercises written by the command, on a free loopback port with a token."
     lab_dir = tmp_path/'lab'
-    assert exercises(lab_dir).returncode == 0
+    shutil.copytree(written, lab_dir)
     settings = tmp_path/'settings'
     # every cell rendered (no windowing), so the test can reach them; no news or update checks
     (settings/'@jupyterlab'/'notebook-extension').mkdir(parents=True)
