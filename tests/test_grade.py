@@ -18,10 +18,10 @@ from test_cli import run
 
 pytest.importorskip('distributed')
 import nbformat
-from transfer_mnist.class_grading import DEMO_ANSWERS, HAND_IN, demo_course, hand_in
+from transfer_mnist.class_grading import DEMO_ANSWERS, DEMO_LIMITS, HAND_IN, demo_course, hand_in
 
 bin_dir = Path(sys.executable).parent
-LIMITS = ['--seconds', '45', '--memory-gb', '1', '--disk-mb', '50']  # as 06b's: small enough for the attacks, room for the rest
+LIMITS = [f'--{name.replace("_", "-")}={getattr(DEMO_LIMITS, name):g}' for name in ('seconds', 'memory_gb', 'disk_mb')]  # as 06b's
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['DEMO_ANSWERS', 'DATA_VARS', 'KERNEL_NAME', 'HAND_IN', 'JUDGES', 'HAND_IN_CALL', 'JUDGE_CODE', 'GRADER_CONFIG',
-           'LEDGER_FIELDS', 'Limits', 'regular_files', 'write_files', 'demo_course', 'blank_gradebook',
+           'LEDGER_FIELDS', 'DEMO_LIMITS', 'Limits', 'regular_files', 'write_files', 'demo_course', 'blank_gradebook',
            'submitted_students', 'course_job', 'submission_job', 'sandbox_argv', 'write_kernelspec', 'run_limited',
            'hand_in', 'handed_in', 'judge_demo_answer', 'judge_folder', 'judged_cells', 'run_judges', 'check_sandbox',
            'grade_submission', 'record_result', 'ledger_path', 'read_ledger', 'write_ledger', 'take_result',
@@ -635,3 +635,8 @@ def check_workers(client):
         by_reason = {why: [w for w in failed if failed[w] == why] for why in failed.values()}
         raise ValueError(f"{len(failed)} of the {len(client.scheduler_info()['workers'])} Dask workers cannot sandbox a "
                          "kernel, so nothing was graded. " + ' '.join(f"{', '.join(ws)}: {why}" for why, ws in by_reason.items()))
+
+# %% ../nbs/06b_class_grading.ipynb #b7d3e0a1
+# demo_course's class: small enough for its attacks to meet them, with room for the honest hand-ins on a busy machine
+# (the test tier's): the limits its grading runs under, here and in tests/test_grade.py
+DEMO_LIMITS = Limits(seconds=45, memory_gb=1, disk_mb=50)
