@@ -1,6 +1,6 @@
 """What rfc3987-syntax costs every process that imports jsonschema: nbformat, and so nbgrader and JupyterLab.
 
-    .venv/bin/python benchmarks/jsonschema_import.py            # writes jsonschema_import.json (about a minute)
+    .venv/bin/python benchmarks/jsonschema_import.py            # writes jsonschema_import.json (about a minute on the 2-core AVX2 AMD EPYC)
     .venv/bin/python benchmarks/jsonschema_import.py --table    # only print what jsonschema_import.json holds
 
 jsonschema imports rfc3987-syntax when it is installed, to check the 'iri' format, and that package builds its

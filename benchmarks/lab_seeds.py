@@ -1,6 +1,6 @@
 """Could the lab's run on the sample be shorter? Its two largest cells, seed by seed and epoch by epoch.
 
-    .venv/bin/python benchmarks/lab_seeds.py            # writes lab_seeds.json (about 3 minutes on a 2-core AMD EPYC)
+    .venv/bin/python benchmarks/lab_seeds.py            # writes lab_seeds.json (about 3 minutes on the 2-core AVX2 AMD EPYC)
     .venv/bin/python benchmarks/lab_seeds.py --table    # only print what lab_seeds.json holds
 
 In the test tier, the lab (`nbs/10_lab.ipynb`) runs on the sample, and two of its cells hold most of its CPU seconds:
@@ -21,7 +21,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-os.environ.setdefault('TF_NUM_INTRAOP_THREADS', '1'); os.environ.setdefault('TF_NUM_INTEROP_THREADS', '1')  # the tier's
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent/'tools')]
 
 result_path = Path(__file__).with_name('lab_seeds.json')
@@ -84,7 +83,9 @@ def measure() -> dict:
 
 
 def table(result: dict) -> str:
-    lines = [f"{result['date']}, {result['device']['name']}, {result['device']['cores']} cores, commit {result['commit'][:7]}, {result['data']}",
+    d = result['device']
+    lines = [f"{result['date']}, {d['name']} ({', '.join(d.get('bf16_instructions') or ['no bfloat16 instructions'])}), "
+             f"{d['cores']} cores, commit {result['commit'][:7]}, {result['data']}",
              '| seed | frozen | scratch | frozen - scratch | within a point | frozen / scratch time | CPU s |', '|---|---:|---:|---:|---|---:|---:|']
     for r in result['seeds']:
         lines.append(f"| {r['seed']} | {r['frozen']:.2%} | {r['scratch']:.2%} | {100 * r['frozen_minus_scratch']:+.2f} | "
@@ -104,5 +105,6 @@ if __name__ == '__main__':
     parser.add_argument('--table', action='store_true', help='only print the table of lab_seeds.json')
     args = parser.parse_args()
     if not args.table:
+        for name in ('TF_NUM_INTRAOP_THREADS', 'TF_NUM_INTEROP_THREADS'): os.environ.setdefault(name, '1')  # the tier's, before TensorFlow
         result_path.write_text(json.dumps(measure(), indent=1) + '\n')
     print(table(json.loads(result_path.read_text())))
