@@ -7,8 +7,8 @@ Two choices of settings.ini make the environment's processes start faster, and t
 - `lock_excludes = rfc3987-syntax`: jsonschema imports rfc3987-syntax when it is installed, to check the 'iri' format,
   and that package builds its parser (lark, Earley) as it is imported. jupyter-events asks for it (through jsonschema's
   `format-nongpl` extra). Every process that imports nbformat pays for it: nbgrader, JupyterLab, the tests.
-- `lock_constraints = ml-dtypes<0.7`: ml-dtypes 0.7.0 takes most of a second to import, where 0.6.0 takes a few
-  milliseconds, and every process that imports TensorFlow imports it.
+- `lock_constraints = ml-dtypes<0.7`: ml-dtypes 0.7.0 takes most of a second longer to import than 0.6.0 (in NumPy's
+  PyUFunc_AddLoop, by a profile), and every process that imports TensorFlow imports it.
 Each import below runs in a fresh process, as the environment has it ('lock') and with the packages the lock held
 before ('before': installed with the environment's uv into a temporary folder put first on the path), the two in
 turn in every round. The table gives their CPU seconds (user and system, the interpreter's start-up included),
