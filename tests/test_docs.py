@@ -8,7 +8,7 @@ On every page it checks what a reader sees, not only what is there:
   page's text, and every formula is typeset;
 - every figure keeps its PNG's aspect ratio (within 2%) and fills the page's width, up to the width
   it was drawn for; no code cell, text output or table runs past the column;
-- no nbgrader marker shows on any page but the exercises module's, which explains them.
+- no nbgrader marker shows on any page but the exercises and handouts modules', which explain them.
 Then: search for "freeze" finds pages, every exported function and class has an API entry, the public
 site holds no solution line and no hidden test of a graded exercise while the instructors' site holds
 them all, and copies of the site with one fault each (a figure deleted, a table broken, a marker let
@@ -35,7 +35,7 @@ build_dir = root/'docs'/'_build'
 artifacts = root/'tests'/'_output'
 pytestmark = needs_chromium
 MARKERS = ('BEGIN SOLUTION', 'END SOLUTION', 'BEGIN HIDDEN TESTS', 'END HIDDEN TESTS')
-MARKERS_EXPLAINED = 'exercises'  # the one page that may show nbgrader's markers: it explains them
+MARKERS_EXPLAINED = ('exercises', 'handouts')  # the pages that may show nbgrader's markers: they explain them
 
 
 def page_name(nb: Path) -> str:
@@ -187,7 +187,7 @@ def check_page(nb: Path, seen: dict) -> list:
     for raw in re.findall(r'\$[^$\n]{1,60}\$', seen['prose']):
         problems.append(f'{name}: raw math on its page: {raw!r}')
     problems += [f'{name}: math not typeset on its page: {m!r}' for m in seen['untypeset']]
-    if page_name(nb) != MARKERS_EXPLAINED:
+    if page_name(nb) not in MARKERS_EXPLAINED:
         problems += [f'{name}: the nbgrader marker {m!r} shows on its page' for m in MARKERS if m in seen['text']]
     for f in seen['figures']:
         (nw, nh), (w, h) = f['natural'], f['shown']

@@ -34,7 +34,7 @@ import yaml
 
 root = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(root))
-from transfer_mnist.exercises import STUDENT_DIR, has_exercises  # noqa: E402
+from transfer_mnist.handouts import STUDENT_DIR, has_exercises  # noqa: E402
 
 BUILDS = {False: 'html', True: 'instructors'}  # solutions? -> the folder under docs/_build (and docs/_src)
 

@@ -1,7 +1,7 @@
 """Make the student notebooks shipped in transfer_mnist/student/ from the lessons in nbs/.
 
 A lesson is any notebook in nbs/ with an exercise (a cell marked as an nbgrader solution cell);
-its student version (see transfer_mnist.exercises.student_notebook) is written under the same name.
+its student version (see transfer_mnist.handouts.student_notebook) is written under the same name.
 Student notebooks whose lesson is gone or has no exercise any more are removed.
 `tools/dev sync` runs this; `tools/dev check` (CI) runs it too and fails when it changed a file.
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 
 from transfer_mnist.core import atomic_write
-from transfer_mnist.exercises import STUDENT_DIR, has_exercises, student_notebook
+from transfer_mnist.handouts import STUDENT_DIR, has_exercises, student_notebook
 
 root = Path(__file__).resolve().parent.parent
 

@@ -342,7 +342,7 @@ def _study(args, parser):
 
 # %% ../nbs/05_cli.ipynb #ef2a37ad
 def _exercises(args):
-    from transfer_mnist.exercises import write_exercises
+    from transfer_mnist.handouts import write_exercises
     try: written = write_exercises(args.dir, overwrite=args.force)
     except (FileExistsError, FileNotFoundError, NotADirectoryError) as e:
         return _fail(e)
